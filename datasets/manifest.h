@@ -1,0 +1,63 @@
+// manifest.json of a shard directory: what the shards are, how they were made, and their
+// SHA-256, so every reader can verify them before training (docs/FORMAT.md).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace galien {
+
+struct FeatureInfo {
+  std::string name;        // "mean_radius" or "size=20-50" for a one-hot column
+  std::string kind;        // "numeric" | "onehot"
+  std::string source;      // source column
+  double mean = 0.0;       // train-only statistics applied to numeric columns (0/1 for one-hot)
+  double std = 1.0;
+};
+
+struct ShardEntry {
+  std::string file;        // relative to the shard directory
+  std::int64_t num_samples = 0;
+  std::string sha256;
+};
+
+struct SplitInfo {
+  std::int64_t num_samples = 0;
+  std::int64_t num_patients = 0;
+  std::vector<std::int64_t> class_counts;  // samples per class index
+  std::vector<ShardEntry> shards;
+};
+
+struct Manifest {
+  std::string format = "galien-shards";
+  int format_version_major = 1;
+  int format_version_minor = 0;
+  std::string created_utc;
+  std::string galien_version;
+  std::string key_id;                       // never the key
+  std::string config_sha256;
+  std::string source_file;                  // file name only
+  std::string source_sha256;
+  std::int64_t source_rows = 0;
+  std::map<std::string, std::int64_t> rejected_rows;  // reason -> count (e.g. "missing value")
+  std::string label_column;
+  std::vector<std::string> classes;         // class index -> raw label value
+  std::vector<FeatureInfo> features;
+  std::map<std::string, SplitInfo> splits;  // "train", "val", "test"
+
+  std::int64_t num_features() const { return static_cast<std::int64_t>(features.size()); }
+};
+
+void save_manifest(const std::string& shard_dir, const Manifest& manifest);
+// Throws UserError naming the file on a missing/invalid manifest or a newer major version.
+Manifest load_manifest(const std::string& shard_dir);
+// SHA-256 of manifest.json's bytes: the data identity a run records.
+std::string manifest_sha256(const std::string& shard_dir);
+// Recomputes each shard's SHA-256 for `split` and throws UserError naming the first shard that
+// is missing or differs. Returns the absolute shard paths in manifest order.
+std::vector<std::string> verify_split(const std::string& shard_dir, const Manifest& manifest,
+                                      const std::string& split);
+
+}  // namespace galien

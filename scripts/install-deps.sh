@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs galien's build and run dependencies on Debian 12 (idempotent: a second run only
+# checks). Needs root (or sudo). On a supercomputer use modules instead: see docs/install.md.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libtorch-dev libopenblas0-pthread           # without OpenBLAS LibTorch falls back to the ~30x slower reference BLAS
+  libopenmpi-dev openmpi-bin
+  libhdf5-dev hdf5-tools
+  libssl-dev openssl
+  libyaml-cpp-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev
+  python3-h5py python3-numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "[install-deps] installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "[install-deps] all ${#packages[@]} packages present"
+fi
