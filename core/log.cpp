@@ -12,7 +12,7 @@ int g_rank = 0;
 void set_rank(int rank, int world_size) {
   g_rank = rank;
   std::string prefix = world_size > 1 ? "[rank " + std::to_string(rank) + "] " : "";
-  spdlog::set_pattern("[%H:%M:%S] " + prefix + "%^%l%$: %v");
+  spdlog::set_pattern("[%H:%M:%S] " + prefix + "%l: %v");
 }
 
 int rank() { return g_rank; }

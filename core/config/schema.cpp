@@ -1,1 +1,416 @@
-// placeholder: being written
+#include "core/config/schema.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+
+#include "core/config/suggest.h"
+#include "core/error.h"
+
+namespace galien {
+namespace {
+
+// ---- Reading and writing values -------------------------------------------------------------
+
+// Decimal integers only ("10", "-3", "+4"): "2.5", "1e3" or "ten" for an integer key is a
+// mistake to report, not something to truncate or guess.
+template <class T>
+std::optional<T> parse_integer(std::string_view text) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty() || text.front() == '+') return std::nullopt;
+  T value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// The value of an integer scalar as a double, for range checks only (exact for every bound in
+// the table). Non-negative values parse as uint64 so that any 64-bit seed is accepted.
+std::optional<double> integer_value(const YAML::Node& node) {
+  if (!node.IsScalar()) return std::nullopt;
+  const std::string& text = node.Scalar();
+  if (!text.empty() && text.front() == '-') {
+    if (auto value = parse_integer<std::int64_t>(text)) return static_cast<double>(*value);
+  } else if (auto value = parse_integer<std::uint64_t>(text)) {
+    return static_cast<double>(*value);
+  }
+  return std::nullopt;
+}
+
+std::optional<double> float_value(const YAML::Node& node) {
+  if (!node.IsScalar()) return std::nullopt;
+  std::string_view text = node.Scalar();
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (!std::isfinite(value)) return std::nullopt;  // inf and nan never make sense in a config
+  return value;
+}
+
+// Shortest text that reads back as the same double: "0.15", not "0.14999999999999999".
+std::string number_text(double value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  GALIEN_CHECK(ec == std::errc(), "cannot format " << value);
+  return std::string(buffer, end);
+}
+
+YAML::Node scalar(const std::string& text) { return YAML::Node(text); }
+
+// How each C++ field type maps to YAML. decode() only sees values that passed check_value(), so
+// a failure there is a schema bug (a range wider than the C++ type), not a user mistake.
+template <class T>
+struct Codec;
+
+template <class T>
+struct IntegerCodec {
+  static constexpr FieldType type = FieldType::kInt;
+  static T decode(const YAML::Node& node) {
+    std::optional<T> value = parse_integer<T>(node.Scalar());
+    GALIEN_CHECK(value, "validated integer '" << node.Scalar() << "' does not fit its field");
+    return *value;
+  }
+  static YAML::Node encode(T value) { return scalar(std::to_string(value)); }
+};
+template <>
+struct Codec<int> : IntegerCodec<int> {};
+template <>
+struct Codec<std::int64_t> : IntegerCodec<std::int64_t> {};
+template <>
+struct Codec<std::uint64_t> : IntegerCodec<std::uint64_t> {};
+
+template <>
+struct Codec<double> {
+  static constexpr FieldType type = FieldType::kFloat;
+  static double decode(const YAML::Node& node) { return *float_value(node); }
+  static YAML::Node encode(double value) {
+    std::string text = number_text(value);
+    // "1.0" rather than "1", so the resolved config shows which keys are real numbers.
+    if (text.find_first_of(".e") == std::string::npos) text += ".0";
+    return scalar(text);
+  }
+};
+
+template <>
+struct Codec<bool> {
+  static constexpr FieldType type = FieldType::kBool;
+  static bool decode(const YAML::Node& node) { return node.as<bool>(); }
+  static YAML::Node encode(bool value) { return scalar(value ? "true" : "false"); }
+};
+
+template <>
+struct Codec<std::string> {
+  static constexpr FieldType type = FieldType::kString;
+  static std::string decode(const YAML::Node& node) { return node.Scalar(); }
+  static YAML::Node encode(const std::string& value) { return scalar(value); }
+};
+
+template <>
+struct Codec<std::optional<std::string>> {
+  static constexpr FieldType type = FieldType::kOptionalString;
+  static std::optional<std::string> decode(const YAML::Node& node) {
+    if (node.IsNull()) return std::nullopt;
+    return node.Scalar();
+  }
+  static YAML::Node encode(const std::optional<std::string>& value) {
+    return value ? scalar(*value) : YAML::Node(YAML::NodeType::Null);
+  }
+};
+
+template <class Item, FieldType kType>
+struct ListCodec {
+  static constexpr FieldType type = kType;
+  static std::vector<Item> decode(const YAML::Node& node) {
+    std::vector<Item> items;
+    for (const YAML::Node& item : node) items.push_back(Codec<Item>::decode(item));
+    return items;
+  }
+  static YAML::Node encode(const std::vector<Item>& items) {
+    YAML::Node list(YAML::NodeType::Sequence);
+    list.SetStyle(YAML::EmitterStyle::Flow);  // lists on one line: [64, 32]
+    for (const Item& item : items) list.push_back(Codec<Item>::encode(item));
+    return list;
+  }
+};
+template <>
+struct Codec<std::vector<std::string>> : ListCodec<std::string, FieldType::kStringList> {};
+template <>
+struct Codec<std::vector<std::int64_t>> : ListCodec<std::int64_t, FieldType::kIntList> {};
+
+// ---- Building the table ---------------------------------------------------------------------
+
+// The C++ side of one key: its YAML type (from the member's C++ type) and how to get and set it.
+struct Binding {
+  FieldType type;
+  std::function<void(Config&, const YAML::Node&)> read;
+  std::function<YAML::Node(const Config&)> write;
+};
+
+// Named `member`, not `bind`: argument-dependent lookup would also find std::bind.
+template <class T>
+Binding member(T Config::*key) {
+  return {Codec<T>::type,
+          [key](Config& config, const YAML::Node& node) { config.*key = Codec<T>::decode(node); },
+          [key](const Config& config) { return Codec<T>::encode(config.*key); }};
+}
+
+template <class Section, class T>
+Binding member(Section Config::*section, T Section::*key) {
+  return {Codec<T>::type,
+          [section, key](Config& config, const YAML::Node& node) {
+            (config.*section).*key = Codec<T>::decode(node);
+          },
+          [section, key](const Config& config) {
+            return Codec<T>::encode((config.*section).*key);
+          }};
+}
+
+Range closed(double min, double max) { return {Bound{min, true}, Bound{max, true}}; }
+Range right_open(double min, double max) { return {Bound{min, true}, Bound{max, false}}; }
+Range left_open(double min, double max) { return {Bound{min, false}, Bound{max, true}}; }
+Range at_least(double min) { return {Bound{min, true}, std::nullopt}; }
+
+struct Choices {
+  std::vector<std::string> values;
+};
+Choices one_of(std::vector<std::string> values) { return {std::move(values)}; }
+
+FieldSpec field(std::string path, Binding binding, Range range, std::string help) {
+  return {std::move(path),         binding.type,           range, {}, std::move(help),
+          std::move(binding.read), std::move(binding.write)};
+}
+
+FieldSpec field(std::string path, Binding binding, std::string help) {
+  return field(std::move(path), std::move(binding), Range{}, std::move(help));
+}
+
+FieldSpec field(std::string path, Binding binding, Choices choices, std::string help) {
+  GALIEN_CHECK(binding.type == FieldType::kString, "enum key " << path << " needs a string");
+  FieldSpec spec = field(std::move(path), std::move(binding), Range{}, std::move(help));
+  spec.type = FieldType::kEnum;
+  spec.choices = std::move(choices.values);
+  return spec;
+}
+
+// ---- Checking values ------------------------------------------------------------------------
+
+bool in_range(std::optional<double> value, const Range& range) {
+  if (!value) return false;
+  if (range.min && (range.min->closed ? *value < range.min->value : *value <= range.min->value))
+    return false;
+  if (range.max && (range.max->closed ? *value > range.max->value : *value >= range.max->value))
+    return false;
+  return true;
+}
+
+// Range ends as a person writes them: "100000", not the shortest form "1e+05".
+std::string bound_text(double value) {
+  if (value == std::trunc(value) && std::abs(value) < 1e15)
+    return std::to_string(static_cast<long long>(value));
+  return number_text(value);
+}
+
+std::string range_text(const Range& range) {
+  const auto& [min, max] = range;
+  if (min && max) {
+    return " in " + std::string(min->closed ? "[" : "(") + bound_text(min->value) + ", " +
+           bound_text(max->value) + (max->closed ? "]" : ")");
+  }
+  if (min) return (min->closed ? " >= " : " > ") + bound_text(min->value);
+  if (max) return (max->closed ? " <= " : " < ") + bound_text(max->value);
+  return "";
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+bool item_ok(const FieldSpec& field, const YAML::Node& item) {
+  if (field.type == FieldType::kIntList) return in_range(integer_value(item), field.range);
+  return item.IsScalar();
+}
+
+// Problems with the value as a whole; list items are checked by the caller.
+bool value_ok(const FieldSpec& field, const YAML::Node& value) {
+  switch (field.type) {
+    case FieldType::kInt: return in_range(integer_value(value), field.range);
+    case FieldType::kFloat: return in_range(float_value(value), field.range);
+    case FieldType::kBool: {
+      bool ignored = false;
+      return YAML::convert<bool>::decode(value, ignored);
+    }
+    case FieldType::kString: return value.IsScalar();
+    case FieldType::kOptionalString: return value.IsScalar() || value.IsNull();
+    case FieldType::kStringList:
+    case FieldType::kIntList: return value.IsSequence();
+    case FieldType::kEnum:
+      return value.IsScalar() && std::find(field.choices.begin(), field.choices.end(),
+                                           value.Scalar()) != field.choices.end();
+  }
+  return false;
+}
+
+}  // namespace
+
+const std::vector<FieldSpec>& config_schema() {
+  static const std::vector<FieldSpec> fields = {
+      field("name", member(&Config::name), "run name; empty = the config file's stem"),
+
+      field("data.csv", member(&Config::data, &DataConfig::csv), "clinical table (CSV) to shard"),
+      field("data.patient_id", member(&Config::data, &DataConfig::patient_id_column),
+            "patient column, keeps a patient's rows in one split; null = one patient per row"),
+      field("data.label", member(&Config::data, &DataConfig::label_column), "label column"),
+      field("data.classes", member(&Config::data, &DataConfig::classes),
+            "raw label values in class-index order; [] = sorted unique values"),
+      field("data.numeric", member(&Config::data, &DataConfig::numeric),
+            "numeric feature columns; [\"*\"] = every column not named elsewhere"),
+      field("data.categorical", member(&Config::data, &DataConfig::categorical),
+            "categorical feature columns, one-hot encoded"),
+      field("data.drop", member(&Config::data, &DataConfig::drop),
+            "columns never used: direct identifiers and unused columns"),
+      field("data.missing", member(&Config::data, &DataConfig::missing),
+            one_of({"error", "drop_row", "impute"}), "what to do with an empty feature cell"),
+      field("data.shard_dir", member(&Config::data, &DataConfig::shard_dir),
+            "written by galien shard, read by galien train"),
+      field("data.shards", member(&Config::data, &DataConfig::shards), closed(1, 1000000),
+            "shards per split"),
+      field("data.split.val", member(&Config::data, &DataConfig::val_fraction), closed(0, 0.9),
+            "fraction of patients in the validation split"),
+      field("data.split.test", member(&Config::data, &DataConfig::test_fraction), closed(0, 0.9),
+            "fraction of patients in the test split"),
+      field("data.split.seed", member(&Config::data, &DataConfig::split_seed), at_least(0),
+            "seed of the patient-level split"),
+
+      field("privacy.key_file", member(&Config::privacy, &PrivacyConfig::key_file),
+            "32-byte pseudonymisation key, mode 0600"),
+
+      field("model.name", member(&Config::model, &ModelConfig::name),
+            "a name in the model registry"),
+      field("model.hidden", member(&Config::model, &ModelConfig::hidden), closed(1, 1000000),
+            "hidden layer widths"),
+      field("model.dropout", member(&Config::model, &ModelConfig::dropout), right_open(0, 1),
+            "dropout probability after each hidden layer"),
+      field("model.activation", member(&Config::model, &ModelConfig::activation),
+            one_of({"relu", "gelu", "selu", "tanh"}), "activation after each hidden layer"),
+
+      field("optim.name", member(&Config::optim, &OptimConfig::name), one_of({"adam", "sgd"}),
+            "optimizer"),
+      field("optim.learning_rate", member(&Config::optim, &OptimConfig::learning_rate),
+            left_open(0, 10), "step size"),
+      field("optim.momentum", member(&Config::optim, &OptimConfig::momentum), right_open(0, 1),
+            "momentum, sgd only"),
+      field("optim.nesterov", member(&Config::optim, &OptimConfig::nesterov),
+            "Nesterov momentum, sgd with momentum > 0 only"),
+      field("optim.weight_decay", member(&Config::optim, &OptimConfig::weight_decay), closed(0, 1),
+            "L2 weight decay"),
+
+      field("trainer.epochs", member(&Config::trainer, &TrainerConfig::epochs), closed(1, 100000),
+            "passes over the training split"),
+      field("trainer.batch_size", member(&Config::trainer, &TrainerConfig::batch_size),
+            closed(1, 10000000), "global batch size over all ranks"),
+      field("trainer.seed", member(&Config::trainer, &TrainerConfig::seed), at_least(0),
+            "seed of initialisation, shuffling and dropout"),
+      field("trainer.output_dir", member(&Config::trainer, &TrainerConfig::output_dir),
+            "parent of the run directories"),
+      field("trainer.run_dir", member(&Config::trainer, &TrainerConfig::run_dir),
+            "run directory; empty = output_dir/<name>-<time>"),
+      field("trainer.threads", member(&Config::trainer, &TrainerConfig::threads), closed(0, 1024),
+            "intra-op threads per rank; 0 = cores / ranks on the node"),
+      field("trainer.log_every_steps", member(&Config::trainer, &TrainerConfig::log_every_steps),
+            closed(0, 1000000000), "log every N steps; 0 = once per epoch"),
+
+      field("launch.ranks", member(&Config::launch, &LaunchConfig::ranks), closed(1, 100000),
+            "default for galien launch --ranks"),
+  };
+  return fields;
+}
+
+const FieldSpec* find_field(const std::string& path) {
+  for (const FieldSpec& field : config_schema())
+    if (field.path == path) return &field;
+  return nullptr;
+}
+
+bool is_section(const std::string& path) {
+  for (const FieldSpec& field : config_schema())
+    if (field.path.size() > path.size() && field.path.compare(0, path.size() + 1, path + ".") == 0)
+      return true;
+  return false;
+}
+
+std::vector<std::string> section_keys(const std::string& section) {
+  const std::string prefix = section.empty() ? "" : section + ".";
+  std::vector<std::string> keys;
+  for (const FieldSpec& field : config_schema()) {
+    if (field.path.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string key = field.path.substr(prefix.size(), field.path.find('.', prefix.size()) -
+                                                           prefix.size());
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
+  return keys;
+}
+
+std::string expected_value(const FieldSpec& field) {
+  switch (field.type) {
+    case FieldType::kInt: return "an integer" + range_text(field.range);
+    case FieldType::kFloat: return "a number" + range_text(field.range);
+    case FieldType::kBool: return "true or false";
+    case FieldType::kString: return "a string";
+    case FieldType::kOptionalString: return "a string or null";
+    case FieldType::kStringList: return "a list of strings";
+    case FieldType::kIntList: return "a list of integers" + range_text(field.range);
+    case FieldType::kEnum: return "one of " + joined(field.choices);
+  }
+  return "";
+}
+
+std::string shown_value(const YAML::Node& value) {
+  switch (value.Type()) {
+    case YAML::NodeType::Scalar: return "'" + value.Scalar() + "'";
+    case YAML::NodeType::Null: return "null";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Undefined: break;
+  }
+  return "nothing";
+}
+
+std::optional<ValueProblem> check_value(const FieldSpec& field, const YAML::Node& value) {
+  auto problem = [&](const YAML::Node& at, const std::string& detail) {
+    return ValueProblem{at.Mark(), field.path + " must be " + expected_value(field) + ", got " +
+                                       shown_value(at) + detail};
+  };
+  if (!value_ok(field, value)) {
+    std::optional<std::string> near;
+    if (field.type == FieldType::kEnum && value.IsScalar())
+      near = closest_match(value.Scalar(), field.choices);
+    return problem(value, near ? "; did you mean '" + *near + "'?" : "");
+  }
+  if (field.type == FieldType::kStringList || field.type == FieldType::kIntList) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (!item_ok(field, value[i]))
+        return problem(value[i], " (item " + std::to_string(i + 1) + ")");
+    }
+  }
+  return std::nullopt;
+}
+
+std::string describe_schema() {
+  const Config defaults;
+  std::ostringstream out;
+  for (const FieldSpec& field : config_schema()) {
+    YAML::Emitter value;
+    value.SetNullFormat(YAML::LowerNull);
+    value << field.write(defaults);
+    out << field.path << ": " << expected_value(field) << ", default " << value.c_str() << "\n"
+        << "    " << field.help << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace galien
