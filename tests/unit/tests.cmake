@@ -3,3 +3,8 @@ galien_test(test_core SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_core.cpp LIB
 galien_test(test_config SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_config.cpp LIBS galien_core)
 galien_test(test_privacy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_privacy.cpp LIBS galien_privacy)
 galien_test(test_datasets SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_datasets.cpp LIBS galien_datasets)
+galien_test(test_epoch_plan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_epoch_plan.cpp LIBS galien_datasets)
+if(GALIEN_BUILD_TRAINING)
+  galien_test(test_metrics SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_metrics.cpp LIBS galien_comm)
+  galien_test(test_local_launch SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_local_launch.cpp LIBS galien_launch)
+endif()

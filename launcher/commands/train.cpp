@@ -1,0 +1,39 @@
+// galien train CONFIG [key=value ...]: one rank of a data-parallel training (any world size),
+// started by mpirun, srun or `galien launch`.
+#include <iostream>
+
+#include "core/config/config.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "launcher/commands/commands.h"
+#include "trainers/comm.h"
+#include "trainers/trainer.h"
+
+namespace galien::commands {
+
+Runner add_train(CLI::App& app, int* argc, char*** argv) {
+  auto* cmd = app.add_subcommand("train", "Train inside an MPI job (mpirun/srun), one rank per process");
+  auto path = std::make_shared<std::string>();
+  auto overrides = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("config", *path, "YAML config file")->required();
+  cmd->add_option("overrides", *overrides, "key.path=value overrides");
+  return [=] {
+    MpiSession session(argc, argv);
+    const Comm comm = Comm::world();
+    log::set_rank(comm.rank(), comm.size());
+    try {
+      train(load_config(*path, *overrides), comm);
+      return 0;
+    } catch (const std::exception& e) {
+      const bool user = dynamic_cast<const UserError*>(&e) != nullptr;
+      std::cerr << "galien: " << (user ? "error" : "internal error")
+                << (comm.size() > 1 ? " on rank " + std::to_string(comm.rank()) : "") << ": "
+                << e.what() << std::endl;
+      // The other ranks may be waiting in a collective: take the whole job down, never hang.
+      if (comm.size() > 1) comm.abort(user ? 2 : 1);
+      return user ? 2 : 1;
+    }
+  };
+}
+
+}  // namespace galien::commands

@@ -1,0 +1,42 @@
+#include "models/registry.h"
+
+#include <functional>
+#include <map>
+
+#include "core/error.h"
+#include "models/mlp.h"
+
+namespace galien {
+namespace {
+
+using Factory = std::function<std::shared_ptr<Model>(const ModelConfig&, const ModelShape&)>;
+
+// The table. An explicit list (not static self-registration, which the linker drops from
+// static libraries).
+const std::map<std::string, Factory>& factories() {
+  static const std::map<std::string, Factory> table = {
+      {"mlp", make_mlp},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::shared_ptr<Model> make_model(const ModelConfig& config, const ModelShape& shape) {
+  auto it = factories().find(config.name);
+  if (it == factories().end()) {
+    std::string known;
+    for (const auto& name : model_names()) known += (known.empty() ? "" : ", ") + name;
+    GALIEN_USER_ERROR("model.name '" << config.name << "' is not a galien model; known models: "
+                      << known);
+  }
+  return it->second(config, shape);
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : factories()) names.push_back(entry.first);
+  return names;
+}
+
+}  // namespace galien

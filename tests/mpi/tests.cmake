@@ -1,0 +1,6 @@
+# MPI tests: each binary runs as a whole under mpirun with 2 ranks.
+if(GALIEN_BUILD_TRAINING)
+  galien_mpi_test(test_training_mpi 2
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/mpi/test_training_mpi.cpp
+    LIBS galien_trainers)
+endif()

@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.h"
+#include "datasets/epoch_plan.h"
+
+namespace galien {
+namespace {
+
+using Key = std::pair<int, std::int64_t>;
+
+// Real samples of global batch b, over all ranks of a world of `world` ranks.
+std::multiset<Key> global_batch(const std::vector<std::int64_t>& sizes, int world, std::int64_t b,
+                                std::int64_t batch, std::uint64_t seed, std::uint64_t epoch) {
+  std::multiset<Key> all;
+  for (int r = 0; r < world; ++r) {
+    EpochPlan plan(sizes, world, r, batch, seed, epoch);
+    RankBatch part = plan.batch(b);
+    for (std::int64_t i = 0; i < part.num_real; ++i)
+      all.insert({part.samples[static_cast<std::size_t>(i)].shard,
+                  part.samples[static_cast<std::size_t>(i)].index});
+  }
+  return all;
+}
+
+const std::vector<std::int64_t> kSizes{11, 10, 10, 9};  // unequal on purpose
+
+TEST(EpochPlan, EveryRankRunsTheSameNumberOfEqualSizedBatches) {
+  for (int world : {1, 2, 3, 4}) {
+    std::vector<std::int64_t> counts;
+    for (int r = 0; r < world; ++r) {
+      EpochPlan plan(kSizes, world, r, 8, 7, 0);
+      counts.push_back(plan.num_batches());
+      EXPECT_EQ(plan.num_batches(), 5);  // ceil(40 / 8)
+    }
+    for (std::int64_t b = 0; b < 5; ++b) {
+      std::set<std::size_t> shapes;
+      for (int r = 0; r < world; ++r) shapes.insert(EpochPlan(kSizes, world, r, 8, 7, 0).batch(b).samples.size());
+      EXPECT_EQ(shapes.size(), 1u) << "world " << world << " batch " << b;
+    }
+  }
+}
+
+TEST(EpochPlan, GlobalBatchesDoNotDependOnTheNumberOfRanks) {
+  for (std::int64_t b = 0; b < 5; ++b) {
+    auto reference = global_batch(kSizes, 1, b, 8, 7, 3);
+    for (int world : {2, 4}) EXPECT_EQ(global_batch(kSizes, world, b, 8, 7, 3), reference);
+  }
+}
+
+TEST(EpochPlan, EpochCoversEverySampleOnceAndRanksTouchOnlyTheirShards) {
+  std::multiset<Key> seen;
+  const int world = 2;
+  for (int r = 0; r < world; ++r) {
+    EpochPlan plan(kSizes, world, r, 8, 1, 0);
+    for (std::int64_t b = 0; b < plan.num_batches(); ++b) {
+      RankBatch part = plan.batch(b);
+      for (const auto& s : part.samples) EXPECT_EQ(s.shard % world, r);
+      for (std::int64_t i = 0; i < part.num_real; ++i)
+        seen.insert({part.samples[static_cast<std::size_t>(i)].shard, part.samples[static_cast<std::size_t>(i)].index});
+    }
+  }
+  EXPECT_EQ(seen.size(), 40u);
+  EXPECT_EQ(std::set<Key>(seen.begin(), seen.end()).size(), 40u);  // no duplicates
+}
+
+TEST(EpochPlan, OrderIsReproducibleAndChangesWithEpochAndSeed) {
+  auto order = [](std::uint64_t seed, std::uint64_t epoch) {
+    std::vector<Key> out;
+    EpochPlan plan(kSizes, 1, 0, 40, seed, epoch);
+    for (const auto& s : plan.batch(0).samples) out.push_back({s.shard, s.index});
+    return out;
+  };
+  EXPECT_EQ(order(5, 2), order(5, 2));
+  EXPECT_NE(order(5, 2), order(5, 3));
+  EXPECT_NE(order(5, 2), order(6, 2));
+}
+
+TEST(EpochPlan, FewerShardsThanRanksIsAClearError) {
+  try {
+    EpochPlan plan({5, 5}, 4, 0, 4, 0, 0);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("data.shards >= 4"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace galien
