@@ -10,7 +10,8 @@ namespace galien {
 
 struct SecretKey {
   std::array<std::uint8_t, 32> bytes{};
-  // First 16 hex digits of HMAC-SHA256(key, "galien key id v1"): identifies the key, reveals nothing.
+  // First 16 hex digits of HMAC-SHA256(key, "galien key id v1"): identifies the key, reveals
+  // nothing.
   std::string key_id() const;
 };
 

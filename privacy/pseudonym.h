@@ -10,7 +10,8 @@
 
 namespace galien {
 
-std::string hmac_sha256_hex(const std::uint8_t* key, std::size_t key_size, std::string_view message);
+std::string hmac_sha256_hex(const std::uint8_t* key, std::size_t key_size,
+                            std::string_view message);
 
 class Pseudonymizer {
  public:

@@ -1,1 +1,136 @@
-// placeholder: being written
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "privacy/key_file.h"
+#include "privacy/pseudonym.h"
+
+namespace galien {
+namespace {
+
+// A fresh, empty scratch directory per test.
+std::string scratch(const std::string& name) {
+  std::string dir = std::string(GALIEN_TEST_TMP) + "/privacy/" + name;
+  std::filesystem::remove_all(dir);
+  make_directories(dir);
+  return dir;
+}
+
+template <typename F>
+std::string user_error_of(F&& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no UserError thrown";
+  return "";
+}
+
+std::string run_command(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return output;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  EXPECT_EQ(::pclose(pipe), 0) << command;
+  return output;
+}
+
+void write_bytes(const std::string& path, std::size_t size, unsigned mode) {
+  { std::ofstream(path, std::ios::binary) << std::string(size, 'k'); }
+  ::chmod(path.c_str(), mode);
+}
+
+TEST(Hmac, MatchesRfc4231TestCase2) {
+  const std::string key = "Jefe";
+  EXPECT_EQ(hmac_sha256_hex(reinterpret_cast<const std::uint8_t*>(key.data()), key.size(),
+                            "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Hmac, MatchesOpensslCommandLine) {
+  std::string dir = scratch("openssl");
+  generate_key_file(dir + "/key");
+  SecretKey key = load_key_file(dir + "/key");
+  const std::string message = "PAT-8842-DUPONT";
+  { std::ofstream(dir + "/message", std::ios::binary) << message; }
+  std::string output =
+      run_command("openssl dgst -sha256 -mac HMAC -macopt hexkey:" +
+                  to_hex(key.bytes.data(), key.bytes.size()) + " " + dir + "/message");
+  // "HMAC-SHA2-256(FILE)= <hex>"
+  std::string digest = output.substr(output.rfind(' ') + 1, 64);
+  EXPECT_EQ(Pseudonymizer(key)(message), digest) << output;
+}
+
+TEST(Pseudonym, IsStableKeyedLowercaseHex) {
+  std::string dir = scratch("pseudonym");
+  generate_key_file(dir + "/a");
+  generate_key_file(dir + "/b");
+  Pseudonymizer a(load_key_file(dir + "/a")), b(load_key_file(dir + "/b"));
+  std::string p = a("PAT-1");
+  EXPECT_EQ(p.size(), 64u);
+  EXPECT_EQ(p.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(p, a("PAT-1"));
+  EXPECT_NE(p, a("PAT-2"));
+  EXPECT_NE(p, b("PAT-1"));
+}
+
+TEST(KeyFile, KeygenWritesMode0600AndRefusesOverwrite) {
+  std::string dir = scratch("keygen");
+  std::string path = dir + "/key";
+  generate_key_file(path);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 32);
+  std::string before = read_file(path);
+  std::string message = user_error_of([&] { generate_key_file(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("already exists"), std::string::npos) << message;
+  EXPECT_EQ(read_file(path), before);
+}
+
+TEST(KeyFile, KeyIdIsShortStableAndRevealsNothing) {
+  std::string dir = scratch("key_id");
+  generate_key_file(dir + "/key");
+  SecretKey key = load_key_file(dir + "/key");
+  std::string id = key.key_id();
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_EQ(id, load_key_file(dir + "/key").key_id());
+  EXPECT_EQ(to_hex(key.bytes.data(), key.bytes.size()).find(id), std::string::npos);
+}
+
+TEST(KeyFile, MissingFileIsRefusedWithKeygenHint) {
+  std::string path = scratch("missing") + "/nope.key";
+  std::string message = user_error_of([&] { load_key_file(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("galien keygen"), std::string::npos) << message;
+}
+
+TEST(KeyFile, WrongSizeIsRefused) {
+  std::string path = scratch("short") + "/short.key";
+  write_bytes(path, 31, 0600);
+  std::string message = user_error_of([&] { load_key_file(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("31 bytes"), std::string::npos) << message;
+}
+
+TEST(KeyFile, GroupOrOtherAccessIsRefused) {
+  std::string path = scratch("mode") + "/open.key";
+  write_bytes(path, 32, 0644);
+  std::string message = user_error_of([&] { load_key_file(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("chmod 600 " + path), std::string::npos) << message;
+  ::chmod(path.c_str(), 0600);
+  EXPECT_NO_THROW(load_key_file(path));
+}
+
+}  // namespace
+}  // namespace galien
