@@ -12,7 +12,6 @@ namespace {
 
 const std::string kGalien = GALIEN_EXECUTABLE;
 const std::string kSource = GALIEN_SOURCE_DIR;
-const std::string kDir = std::string(GALIEN_TEST_TMP) + "/e2e";
 
 struct Output {
   int code;
@@ -29,17 +28,20 @@ Output run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
-std::string demo_overrides(const std::string& run_name) {
-  return "data.shard_dir=" + kDir + "/shards privacy.key_file=" + kDir + "/demo.key " +
-         "trainer.run_dir=" + kDir + "/runs/" + run_name;
-}
-
+// ctest runs each test as its own process, possibly in parallel: one fresh folder per test.
 class CliEndToEnd : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  void SetUp() override {
+    kDir = std::string(GALIEN_TEST_TMP) + "/e2e/" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::remove_all(kDir);
     std::filesystem::create_directories(kDir);
   }
+  std::string demo_overrides(const std::string& run_name) const {
+    return "data.shard_dir=" + kDir + "/shards privacy.key_file=" + kDir + "/demo.key " +
+           "trainer.run_dir=" + kDir + "/runs/" + run_name;
+  }
+  std::string kDir;
 };
 
 TEST_F(CliEndToEnd, DemoOnTwoRanksReachesTheAccuracyTarget) {

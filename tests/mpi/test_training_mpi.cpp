@@ -30,20 +30,28 @@ Config wdbc_config(const std::string& run_name, std::vector<std::string> extra =
   return load_config(std::string(GALIEN_SOURCE_DIR) + "/configs/wdbc-mlp.yaml", overrides);
 }
 
-// Shards WDBC once (rank 0) for every test of this binary.
+// Shards WDBC once (rank 0) for every test of this binary. Rank 0 shares whether that worked:
+// a rank that skipped the barrier after an exception would leave the other one waiting forever.
 class TrainingMpi : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     const Comm comm = Comm::world();
     if (comm.is_root()) {
-      std::filesystem::remove_all(kDir);
-      std::filesystem::create_directories(kDir);
-      generate_key_file(kDir + "/test.key");
-      run_shard(wdbc_config("shard"), true);
+      try {
+        std::filesystem::remove_all(kDir);
+        std::filesystem::create_directories(kDir);
+        generate_key_file(kDir + "/test.key");
+        run_shard(wdbc_config("shard"), true);
+      } catch (const std::exception& e) {
+        setup_error_ = e.what();
+      }
     }
-    comm.barrier();
+    comm.broadcast(setup_error_, 0);
   }
+  void SetUp() override { ASSERT_EQ(setup_error_, "") << "sharding WDBC failed"; }
+  static std::string setup_error_;
 };
+std::string TrainingMpi::setup_error_;
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   EXPECT_EQ(a.size(), b.size());
