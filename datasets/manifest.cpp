@@ -2,10 +2,13 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <utility>
 
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "privacy/data_keys.h"
 
 namespace galien {
 namespace {
@@ -14,6 +17,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr const char* kManifestFile = "manifest.json";
+constexpr const char* kHmacSuffix = ".hmac";
+constexpr const char* kHmacFormat = "galien-manifest-hmac";
 constexpr const char* kFormat = "galien-shards";
 constexpr int kFormatMajor = 1;
 
@@ -43,7 +48,13 @@ Json to_json(const Manifest& m) {
   }
   Json splits = Json::object();
   for (const auto& [name, split] : m.splits) splits[name] = to_json(split);
-  return {{"format", m.format},
+  Json encryption = nullptr;
+  if (m.encryption) {
+    encryption = {{"algorithm", m.encryption->algorithm},
+                  {"kdf", m.encryption->kdf},
+                  {"salt", m.encryption->salt}};
+  }
+  Json j = {{"format", m.format},
           {"format_version_major", m.format_version_major},
           {"format_version_minor", m.format_version_minor},
           {"created_utc", m.created_utc},
@@ -57,7 +68,10 @@ Json to_json(const Manifest& m) {
           {"label_column", m.label_column},
           {"classes", m.classes},
           {"features", features},
-          {"splits", splits}};
+          {"splits", splits},
+          {"encryption", encryption}};
+  if (!m.images.empty()) j["images"] = Json::parse(m.images);  // 1.2: image datasets only
+  return j;
 }
 
 ShardEntry shard_from_json(const Json& j, const std::string& path) {
@@ -77,6 +91,22 @@ SplitInfo split_from_json(const Json& j, const std::string& path) {
   split.class_counts = j.at("class_counts").get<std::vector<std::int64_t>>();
   for (const Json& s : j.at("shards")) split.shards.push_back(shard_from_json(s, path));
   return split;
+}
+
+EncryptionInfo encryption_from_json(const Json& j, const std::string& path) {
+  EncryptionInfo info{j.at("algorithm").get<std::string>(), j.at("kdf").get<std::string>(),
+                      j.at("salt").get<std::string>()};
+  if (info.algorithm != "AES-256-GCM" || info.kdf != "HKDF-SHA256") {
+    GALIEN_USER_ERROR(path << " says shards are encrypted with " << info.algorithm << " / "
+                           << info.kdf << "; this galien knows only AES-256-GCM / HKDF-SHA256: "
+                           << "use a newer galien");
+  }
+  if (info.salt.size() != 64 || info.salt.find_first_not_of("0123456789abcdef") !=
+                                    std::string::npos) {
+    GALIEN_USER_ERROR(path << ": encryption.salt is not 64 lowercase hex digits; re-run "
+                           << "`galien shard`");
+  }
+  return info;
 }
 
 void check_format(const Json& j, const std::string& path) {
@@ -117,7 +147,60 @@ Manifest from_json(const Json& j, const std::string& path) {
   for (const auto& [name, split] : j.at("splits").items()) {
     m.splits[name] = split_from_json(split, path);
   }
+  if (j.contains("images")) m.images = j.at("images").dump();
+  // Version 1.0 manifests have no "encryption" field: plain shards.
+  if (j.contains("encryption") && !j.at("encryption").is_null()) {
+    m.encryption = encryption_from_json(j.at("encryption"), path);
+  }
   return m;
+}
+
+std::string manifest_mac_hex(const DataKeys& keys, const std::string& text) {
+  auto mac = hmac_sha256(keys.manifest_key(), reinterpret_cast<const std::uint8_t*>(text.data()),
+                         text.size());
+  return to_hex(mac.data(), mac.size());
+}
+
+// Reads the sidecar's key id and MAC; any shape problem is an authentication failure.
+std::pair<std::string, std::string> read_sidecar(const std::string& shard_dir) {
+  const std::string path = manifest_hmac_path(shard_dir);
+  if (!std::filesystem::exists(path)) {
+    GALIEN_USER_ERROR(manifest_path(shard_dir)
+                      << ": authentication failed: " << path << " is missing, so the manifest "
+                      << "cannot be authenticated; copy the whole shard directory again, or "
+                      << "re-run `galien shard` (galien 0.1 wrote no manifest.json.hmac)");
+  }
+  try {
+    Json j = Json::parse(read_file(path));
+    if (j.at("format").get<std::string>() != kHmacFormat || j.at("version").get<int>() != 1)
+      throw std::invalid_argument("unknown format");
+    return {j.at("key_id").get<std::string>(), j.at("hmac_sha256").get<std::string>()};
+  } catch (const std::exception&) {
+    GALIEN_USER_ERROR(manifest_path(shard_dir)
+                      << ": authentication failed: " << path << " is not a galien manifest "
+                      << "HMAC file; copy the whole shard directory again");
+  }
+}
+
+void authenticate(const std::string& shard_dir, const std::string& text, const DataKeys& keys) {
+  const auto [signer_key_id, stored] = read_sidecar(shard_dir);
+  const std::string expected = manifest_mac_hex(keys, text);
+  if (stored.size() == expected.size() &&
+      equal_constant_time(reinterpret_cast<const std::uint8_t*>(stored.data()),
+                          reinterpret_cast<const std::uint8_t*>(expected.data()),
+                          expected.size())) {
+    return;
+  }
+  if (signer_key_id != keys.key_id()) {
+    GALIEN_USER_ERROR(manifest_path(shard_dir)
+                      << ": authentication failed: the shards were made with key id "
+                      << signer_key_id << " but privacy.key_file has key id " << keys.key_id()
+                      << ": use the data controller's key for this dataset");
+  }
+  GALIEN_USER_ERROR(manifest_path(shard_dir)
+                    << ": authentication failed: manifest.json was modified after `galien "
+                    << "shard` wrote it (its HMAC does not match under key id " << keys.key_id()
+                    << "); copy the shard directory again from the data controller");
 }
 
 }  // namespace
@@ -126,21 +209,54 @@ void save_manifest(const std::string& shard_dir, const Manifest& manifest) {
   write_file_atomic(manifest_path(shard_dir), to_json(manifest).dump(2) + "\n");
 }
 
-Manifest load_manifest(const std::string& shard_dir) {
+void save_manifest(const std::string& shard_dir, const Manifest& manifest, const DataKeys& keys) {
+  const std::string text = to_json(manifest).dump(2) + "\n";
+  const Json sidecar = {{"format", kHmacFormat},
+                        {"version", 1},
+                        {"algorithm", "HMAC-SHA256"},
+                        {"key", "HKDF-SHA256 manifest key, info 'galien manifest v1'"},
+                        {"key_id", keys.key_id()},
+                        {"hmac_sha256", manifest_mac_hex(keys, text)}};
+  write_file_atomic(manifest_hmac_path(shard_dir), sidecar.dump(2) + "\n");
+  write_file_atomic(manifest_path(shard_dir), text);
+}
+
+Manifest load_manifest(const std::string& shard_dir) { return load_manifest(shard_dir, nullptr); }
+
+Manifest load_manifest(const std::string& shard_dir, const DataKeys* keys) {
   std::string path = manifest_path(shard_dir);
   if (!std::filesystem::exists(path)) {
     GALIEN_USER_ERROR(path << " does not exist: run `galien shard` first, or check data.shard_dir");
   }
+  // One read: the bytes authenticated are the bytes parsed.
+  const std::string text = read_file(path);
+  if (keys) authenticate(shard_dir, text, *keys);
   try {
-    return from_json(Json::parse(read_file(path)), path);
+    Manifest manifest = from_json(Json::parse(text), path);
+    manifest.authenticated = keys != nullptr;
+    return manifest;
   } catch (const Json::exception& e) {
     GALIEN_USER_ERROR(path << " is not a valid galien manifest (" << e.what()
                            << "): re-run `galien shard`");
   }
 }
 
+std::string manifest_hmac_path(const std::string& shard_dir) {
+  return manifest_path(shard_dir) + kHmacSuffix;
+}
+
 std::string manifest_sha256(const std::string& shard_dir) {
   return sha256_file_hex(manifest_path(shard_dir));
+}
+
+void check_shard_sha256(const std::string& path, const std::string& actual,
+                        const ShardEntry& entry, const Manifest& manifest) {
+  if (actual == entry.sha256) return;
+  // Against an authenticated manifest a checksum mismatch is a failed authentication.
+  GALIEN_USER_ERROR("shard " << path << (manifest.authenticated ? ": authentication failed:" : "")
+                             << " has SHA-256 " << actual << " but manifest.json says "
+                             << entry.sha256 << ": the file is corrupted or was modified; "
+                             << "copy it again or re-run `galien shard`");
 }
 
 std::vector<std::string> verify_split(const std::string& shard_dir, const Manifest& manifest,
@@ -159,12 +275,7 @@ std::vector<std::string> verify_split(const std::string& shard_dir, const Manife
       GALIEN_USER_ERROR("shard " << path << " listed in manifest.json is missing: copy the whole "
                                  << "shard directory again");
     }
-    std::string actual = sha256_file_hex(path);
-    if (actual != shard.sha256) {
-      GALIEN_USER_ERROR("shard " << path << " has SHA-256 " << actual << " but manifest.json says "
-                                 << shard.sha256 << ": the file is corrupted or was modified; "
-                                 << "copy it again or re-run `galien shard`");
-    }
+    check_shard_sha256(path, sha256_file_hex(path), shard, manifest);
     paths.push_back(path);
   }
   return paths;

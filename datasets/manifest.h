@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,17 @@ struct SplitInfo {
   std::vector<ShardEntry> shards;
 };
 
+// Present when the shards are AES-256-GCM containers (privacy.encrypt; docs/FORMAT.md).
+struct EncryptionInfo {
+  std::string algorithm = "AES-256-GCM";
+  std::string kdf = "HKDF-SHA256";
+  std::string salt;        // 64 hex digits, random per dataset: input of every shard key
+};
+
 struct Manifest {
   std::string format = "galien-shards";
   int format_version_major = 1;
-  int format_version_minor = 0;
+  int format_version_minor = 1;             // 1.1: encryption, manifest.json.hmac
   std::string created_utc;
   std::string galien_version;
   std::string key_id;                       // never the key
@@ -46,15 +54,35 @@ struct Manifest {
   std::vector<std::string> classes;         // class index -> raw label value
   std::vector<FeatureInfo> features;
   std::map<std::string, SplitInfo> splits;  // "train", "val", "test"
+  std::optional<EncryptionInfo> encryption; // absent: plain HDF5 shards
+  std::string images;                       // 1.2: "images" object as JSON text (docs/imaging.md); "" = none
+
+  // Not stored: true when load_manifest checked the HMAC with the data controller's key.
+  bool authenticated = false;
 
   std::int64_t num_features() const { return static_cast<std::int64_t>(features.size()); }
 };
 
+class DataKeys;
+
 void save_manifest(const std::string& shard_dir, const Manifest& manifest);
+// Also writes manifest.json.hmac (HMAC-SHA256 of manifest.json's bytes under the manifest key),
+// before manifest.json, which stays the last file written.
+void save_manifest(const std::string& shard_dir, const Manifest& manifest, const DataKeys& keys);
 // Throws UserError naming the file on a missing/invalid manifest or a newer major version.
+// Does not authenticate: use the overload below wherever the key is available.
 Manifest load_manifest(const std::string& shard_dir);
+// With `keys`: reads manifest.json once, checks manifest.json.hmac over those bytes first
+// ("authentication failed" naming the file and both key ids on a mismatch), then parses them and
+// sets `authenticated`. With null `keys`: the same as load_manifest(shard_dir).
+Manifest load_manifest(const std::string& shard_dir, const DataKeys* keys);
+std::string manifest_hmac_path(const std::string& shard_dir);
 // SHA-256 of manifest.json's bytes: the data identity a run records.
 std::string manifest_sha256(const std::string& shard_dir);
+// UserError naming `path` when `actual` is not the SHA-256 the manifest lists for `entry`
+// ("authentication failed" when the manifest was authenticated).
+void check_shard_sha256(const std::string& path, const std::string& actual,
+                        const ShardEntry& entry, const Manifest& manifest);
 // Recomputes each shard's SHA-256 for `split` and throws UserError naming the first shard that
 // is missing or differs. Returns the absolute shard paths in manifest order.
 std::vector<std::string> verify_split(const std::string& shard_dir, const Manifest& manifest,

@@ -4,12 +4,20 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "datasets/shard_store.h"
 
 namespace galien {
 
 RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
                        const std::string& split, int world_size, int rank)
+    : RankShards(shard_dir, manifest, split, world_size, rank, nullptr) {}
+
+RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
+                       const std::string& split, int world_size, int rank, const DataKeys* keys)
     : num_features_(manifest.num_features()) {
+  // A key with an unauthenticated manifest would verify shards against unverified checksums.
+  GALIEN_CHECK(keys == nullptr || manifest.authenticated,
+               "RankShards got a key but a manifest not loaded by load_manifest(dir, keys)");
   auto it = manifest.splits.find(split);
   if (it == manifest.splits.end() || it->second.shards.empty())
     GALIEN_USER_ERROR(shard_dir << "/manifest.json has no '" << split << "' split; re-run "
@@ -18,19 +26,21 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
   for (const auto& entry : info.shards) shard_sizes_.push_back(entry.num_samples);
   loaded_.resize(info.shards.size());
   owned_ = EpochPlan::owned_shards(static_cast<int>(info.shards.size()), world_size, rank);
-  // Verify everything this split lists (cheap for tables, and a rank never trains on a split
-  // that another rank would reject), then read only the owned shards.
-  const std::vector<std::string> paths = verify_split(shard_dir, manifest, split);
-  for (int s : owned_) {
-    ShardData shard = read_shard(paths[static_cast<std::size_t>(s)]);
-    if (shard.num_samples() != shard_sizes_[static_cast<std::size_t>(s)] ||
-        shard.num_features != num_features_)
-      GALIEN_USER_ERROR("shard " << paths[static_cast<std::size_t>(s)] << " holds "
-                        << shard.num_samples() << " samples x " << shard.num_features
-                        << " features but manifest.json says "
-                        << shard_sizes_[static_cast<std::size_t>(s)] << " x " << num_features_
-                        << "; re-run `galien shard`");
-    loaded_[static_cast<std::size_t>(s)] = std::move(shard);
+  // Every shard of the split is checked (cheap for tables, and a rank never trains on a split
+  // that another rank would reject); only the owned ones are read, each file once.
+  std::vector<bool> owned(info.shards.size(), false);
+  for (int s : owned_) owned[static_cast<std::size_t>(s)] = true;
+  for (std::size_t s = 0; s < info.shards.size(); ++s) {
+    if (!owned[s]) {
+      check_shard_file(shard_dir, info.shards[s], manifest);
+      continue;
+    }
+    ShardData shard = load_shard(shard_dir, info.shards[s], manifest, keys);
+    if (shard.num_features != num_features_)
+      GALIEN_USER_ERROR("shard " << info.shards[s].file << " in " << shard_dir << " holds "
+                        << shard.num_features << " features but manifest.json says "
+                        << num_features_ << "; re-run `galien shard`");
+    loaded_[s] = std::move(shard);
   }
 }
 

@@ -12,11 +12,20 @@
 
 namespace galien {
 
+class DataKeys;
+
 class RankShards {
  public:
-  // Verifies (SHA-256 against the manifest) and loads the shards of `split` that `rank` owns.
+  // Without a key: plain shards only, each verified by SHA-256 against the (unauthenticated)
+  // manifest, then the owned ones loaded.
   RankShards(const std::string& shard_dir, const Manifest& manifest, const std::string& split,
              int world_size, int rank);
+  // With the data controller's keys: `manifest` must come from load_manifest(dir, keys) (HMAC
+  // checked). Owned shards are authenticated (SHA-256 against the authenticated manifest, or
+  // the AES-256-GCM tag for encrypted shards) and decrypted in memory; the others are checked
+  // by SHA-256. Any failure is a UserError naming the shard, before training starts.
+  RankShards(const std::string& shard_dir, const Manifest& manifest, const std::string& split,
+             int world_size, int rank, const DataKeys* keys);
 
   const std::vector<std::int64_t>& shard_sizes() const { return shard_sizes_; }  // every shard
   const std::vector<int>& owned() const { return owned_; }

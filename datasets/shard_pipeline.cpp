@@ -11,7 +11,10 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "datasets/csv.h"
+#include "datasets/imaging/image_pipeline.h"
+#include "datasets/privacy_step.h"
 #include "datasets/shard.h"
+#include "datasets/shard_store.h"
 #include "datasets/split.h"
 #include "datasets/tabular.h"
 #include "privacy/key_file.h"
@@ -93,17 +96,17 @@ std::string shard_file_name(const std::string& split, int index) {
 }
 
 SplitInfo write_split(const std::string& dir, const std::string& name, const SplitPart& part,
-                      const EncodedTable& table, const std::vector<std::string>& pseudonyms) {
+                      const EncodedTable& table, const std::vector<std::string>& pseudonyms,
+                      const Manifest& manifest, const DataKeys& keys) {
   SplitInfo info;
   info.num_patients = part.num_patients;
   info.class_counts = part.class_counts;
   int count = static_cast<int>(part.shards.size());
   for (int i = 0; i < count; ++i) {
     ShardData shard = make_shard(table, pseudonyms, name, i, count, part.shards[i]);
-    std::string file = shard_file_name(name, i);
-    std::string path = (fs::path(dir) / file).string();
-    write_shard(path, shard);
-    info.shards.push_back({file, shard.num_samples(), sha256_file_hex(path)});
+    // Plain "train-00000.h5", or "train-00000.h5.enc" when encrypted (datasets/shard_store.h).
+    std::string file = shard_file_name(shard_file_name(name, i), manifest);
+    info.shards.push_back(store_shard(dir, file, shard, manifest, &keys));
     info.num_samples += shard.num_samples();
   }
   return info;
@@ -139,7 +142,7 @@ Json privacy_report(const Config& config, const EncodedTable& table, const Manif
 // With --overwrite, shards of an earlier run that the new manifest does not list would only
 // mislead; only files named like galien shards are touched.
 void remove_stale_shards(const std::string& dir, const Manifest& manifest) {
-  static const std::regex kShardName("(train|val|test)-[0-9]{5}\\.h5");
+  static const std::regex kShardName("(train|val|test)-[0-9]{5}\\.h5(\\.enc)?");
   std::set<std::string> listed;
   for (const auto& [name, split] : manifest.splits) {
     for (const ShardEntry& shard : split.shards) listed.insert(shard.file);
@@ -183,11 +186,17 @@ Manifest describe(const Config& config, const EncodedTable& table, const std::st
 }  // namespace
 
 ShardResult run_shard(const Config& config, bool overwrite) {
+  if (config.data.image_format != "none") return run_image_shard(config, overwrite);
   check_settings(config, overwrite);
   SecretKey key = load_key_file(config.privacy.key_file);
+  PseudonymisationPolicy policy(config, key);  // checks privacy.* before any work
   // One read serves both the hash and the parse, so the recorded hash is of the bytes used.
   std::string text = read_file(config.data.csv);
-  EncodedTable table = encode_table(parse_csv(text, config.data.csv), config.data);
+  EncodedTable table = encode_table(
+      apply_privacy_policy(policy, parse_csv(text, config.data.csv), config.data,
+                           Pseudonymizer(key)),
+      config.data);
+  policy.gate(table.lines, config.data.shard_dir);  // k-anonymity: refuses before any shard
   std::vector<std::string> pseudonyms = pseudonymise(table, Pseudonymizer(key));
   auto splits = split_dataset(
       {table.source, table.lines, pseudonyms, table.labels, table.classes.size()}, config.data);
@@ -197,14 +206,18 @@ ShardResult run_shard(const Config& config, bool overwrite) {
   const std::string& dir = config.data.shard_dir;
   make_directories(dir);
   Manifest manifest = describe(config, table, sha256_hex(text), key);
+  if (config.privacy.encrypt) manifest.encryption = new_encryption_info();
+  const DataKeys keys(key);
   for (const auto& [name, part] : splits) {
-    manifest.splits[name] = write_split(dir, name, part, table, pseudonyms);
+    manifest.splits[name] = write_split(dir, name, part, table, pseudonyms, manifest, keys);
   }
   // manifest.json last: its presence means the directory is complete.
-  write_file_atomic((fs::path(dir) / "privacy_report.json").string(),
-                    privacy_report(config, table, manifest).dump(2) + "\n");
-  save_manifest(dir, manifest);
+  Json report = privacy_report(config, table, manifest);
+  report.update(policy.report());
+  write_privacy_reports(dir, report);  // privacy_report.json + privacy_report.md
+  save_manifest(dir, manifest, keys);  // + manifest.json.hmac
   if (overwrite) remove_stale_shards(dir, manifest);
+  record_shards_created(config, manifest, policy);  // audit log
   log_summary(manifest, dir);
   return {dir, manifest};
 }

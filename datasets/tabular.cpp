@@ -12,7 +12,16 @@
 namespace galien {
 namespace {
 
-enum class Role { kUnassigned, kPatientId, kLabel, kNumeric, kCategorical, kDrop };
+// kDate columns arrive as days since 1970 (privacy policy, datasets/privacy_step) and encode
+// like numbers; allowed kFreeText columns encode like categories.
+enum class Role {
+  kUnassigned, kPatientId, kLabel, kNumeric, kCategorical, kDrop, kDate, kFreeText
+};
+
+bool encodes_as_number(Role role) { return role == Role::kNumeric || role == Role::kDate; }
+bool encodes_as_category(Role role) {
+  return role == Role::kCategorical || role == Role::kFreeText;
+}
 
 constexpr const char* kMissingCategory = "<missing>";
 
@@ -28,6 +37,10 @@ const char* config_key(Role role) {
       return "data.categorical";
     case Role::kDrop:
       return "data.drop";
+    case Role::kDate:
+      return "data.dates";
+    case Role::kFreeText:
+      return "data.free_text";
     case Role::kUnassigned:
       break;
   }
@@ -142,6 +155,8 @@ RoleTable assign_roles(const CsvTable& csv, const DataConfig& config) {
   }
   for (const std::string& column : config.categorical) roles.assign(column, Role::kCategorical);
   for (const std::string& column : config.drop) roles.assign(column, Role::kDrop);
+  for (const std::string& column : config.dates) roles.assign(column, Role::kDate);
+  for (const std::string& column : config.free_text) roles.assign(column, Role::kFreeText);
   if (all_numeric) roles.assign_rest(Role::kNumeric);
   roles.require_all_assigned();
   return roles;
@@ -162,7 +177,8 @@ double parse_number(std::string_view text, const CsvTable& csv, std::int64_t lin
   auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
   if (error != std::errc() || end != digits.data() + digits.size()) {
     GALIEN_USER_ERROR(csv.path << ":" << line << ": column '" << column
-                               << "': " << quoted_value(value) << " is not a number");
+                               << "': the value is not a number (it is not quoted here: a misplaced "
+                               << "cell can hold identifying text)");
   }
   if (!std::isfinite(number)) {
     GALIEN_USER_ERROR(csv.path << ":" << line << ": column '" << column << "': "
@@ -235,7 +251,7 @@ std::map<std::size_t, std::vector<std::string>> collect_categories(
     const RoleTable& roles, const std::vector<const CsvRow*>& rows) {
   std::map<std::size_t, std::vector<std::string>> categories;
   for (std::size_t c = 0; c < roles.size(); ++c) {
-    if (roles[c] != Role::kCategorical) continue;
+    if (!encodes_as_category(roles[c])) continue;
     std::set<std::string> unique;
     for (const CsvRow* row : rows) unique.insert(category_of(row->fields[c]));
     categories[c].assign(unique.begin(), unique.end());
@@ -250,8 +266,8 @@ std::vector<FeatureInfo> make_features(
   std::vector<FeatureInfo> features;
   for (std::size_t c = 0; c < roles.size(); ++c) {
     const std::string& column = csv.header[c];
-    if (roles[c] == Role::kNumeric) features.push_back({column, "numeric", column, 0.0, 1.0});
-    if (roles[c] != Role::kCategorical) continue;
+    if (encodes_as_number(roles[c])) features.push_back({column, "numeric", column, 0.0, 1.0});
+    if (!encodes_as_category(roles[c])) continue;
     for (const std::string& value : categories.at(c)) {
       features.push_back({column + "=" + value, "onehot", column, 0.0, 1.0});
     }
@@ -268,10 +284,10 @@ void append_features(const CsvTable& csv, const CsvRow& row, const RoleTable& ro
                      std::vector<double>& values) {
   for (std::size_t c = 0; c < roles.size(); ++c) {
     const std::string& field = row.fields[c];
-    if (roles[c] == Role::kNumeric) {
+    if (encodes_as_number(roles[c])) {
       values.push_back(is_missing(field) ? std::numeric_limits<double>::quiet_NaN()
                                          : parse_number(field, csv, row.line, csv.header[c]));
-    } else if (roles[c] == Role::kCategorical) {
+    } else if (encodes_as_category(roles[c])) {
       std::string category = category_of(field);
       for (const std::string& value : categories.at(c)) values.push_back(value == category);
     }

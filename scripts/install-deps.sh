@@ -13,6 +13,10 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   python3-h5py python3-numpy
+  python3-venv                                # PyPI tensorboard for tests: install-test-python.sh
+  libdcmtk-dev libpng-dev zlib1g-dev libminizip-dev   # imaging ingest: DICOM, PNG, .nii.gz, .npz
+  python3-pydicom python3-nibabel python3-pil         # real DICOM test files; NIfTI/PNG/npz fixtures
+  slurm-wlm munge libpmix2 slurm-wlm-basic-plugins   # a real local Slurm for tests/slurm (srun --mpi=pmix)
 )
 
 missing=()

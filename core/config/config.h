@@ -22,16 +22,46 @@ struct DataConfig {
   std::vector<std::string> numeric;               // data.numeric: ["*"] = every column not named elsewhere
   std::vector<std::string> categorical;           // data.categorical: one-hot encoded
   std::vector<std::string> drop;                  // data.drop: direct identifiers and unused columns
+  std::vector<std::string> dates;                 // data.dates: YYYY-MM-DD, see privacy.dates
+  std::vector<std::string> free_text;             // data.free_text: refused unless allowed
   std::string missing = "error";                  // data.missing: error | drop_row | impute
   std::string shard_dir;                          // data.shard_dir: output of galien shard, input of galien train
   int shards = 2;                                 // data.shards: shards per split
   double val_fraction = 0.15;                     // data.split.val
   double test_fraction = 0.15;                    // data.split.test
   std::uint64_t split_seed = 1234;                // data.split.seed
+  // data.images.*: imaging ingest (docs/imaging.md); format none = clinical table only.
+  std::string image_format = "none";              // data.images.format: none | dicom | nifti | png | medmnist | idx
+  std::string image_path;                         // data.images.path: DICOM tree, imagesTr/labelsTr dir, PNG dir, .npz file, idx dir
+  std::string image_patient_map;                  // data.images.patient_map: CSV path,patient_id (DICOM); empty = PatientID tag
+  std::string image_labels_csv;                   // data.images.labels_csv: PNG labels table (ChestX-ray14 layout)
+  std::string image_file_column = "Image Index";  // data.images.file_column
+  std::string image_patient_column = "Patient ID";      // data.images.patient_column
+  std::string image_labels_column = "Finding Labels";   // data.images.labels_column
+  std::string image_label_separator = "|";        // data.images.label_separator: multi-label separator
+  std::string image_none_label = "No Finding";    // data.images.none_label: the label meaning no class
+  std::vector<std::int64_t> image_shape;          // data.images.shape: [H, W] or [D, H, W]; [] = as stored
+  std::vector<double> image_spacing;              // data.images.spacing: mm per axis of shape; [] = resample to shape only
+  int image_channels = 0;                         // data.images.channels: 0 = as stored
+  std::string image_intensity = "raw";            // data.images.intensity: raw | window | minmax
+  double image_window_center = 40.0;              // data.images.window_center
+  double image_window_width = 400.0;              // data.images.window_width
+  std::string image_dtype = "uint8";              // data.images.dtype: uint8 | float16
+  int image_gzip_level = 0;                       // data.images.gzip: 0 = uncompressed chunks
 };
 
 struct PrivacyConfig {
   std::string key_file;                           // privacy.key_file: 32-byte key, mode 0600
+  bool encrypt = false;                           // privacy.encrypt: AES-256-GCM shards
+  std::string dates = "shift";                    // privacy.dates: shift | month | year
+  int date_shift_days = 365;                      // privacy.date_shift_days: offsets in [-N, N]
+  std::vector<std::string> allow_free_text;       // privacy.allow_free_text: columns
+  std::optional<std::string> free_text_reason;    // privacy.free_text_reason: why they are allowed
+  std::vector<std::string> quasi_identifiers;     // privacy.quasi_identifiers: gate
+  int k_min = 5;                                  // privacy.k_min: smallest class allowed
+  std::vector<std::string> generalise;            // privacy.generalise: ["age=bands:10", ...]
+  std::optional<std::string> override_k_reason;   // privacy.override_k.reason
+  std::string audit_log;                          // privacy.audit_log: "" = <shard_dir>/audit.jsonl
 };
 
 struct ModelConfig {
@@ -39,14 +69,26 @@ struct ModelConfig {
   std::vector<std::int64_t> hidden{64, 32};       // model.hidden: hidden layer widths
   double dropout = 0.0;                           // model.dropout: [0, 1)
   std::string activation = "relu";                // model.activation: relu | gelu | selu | tanh
+  int depth = 18;                                 // model.depth: ResNet depth, 18 | 34
+  bool small_input = false;                       // model.small_input: ResNet stem for 28x28, 64x64
+  int base_channels = 0;                          // model.base_channels: 0 = the model's default
+  std::string image_encoder = "auto";             // model.image_encoder: auto | resnet2d | resnet3d
 };
 
 struct OptimConfig {
-  std::string name = "adam";                      // optim.name: adam | sgd
+  std::string name = "adam";                      // optim.name: adam | adamw | sgd
   double learning_rate = 1e-3;                    // optim.learning_rate: (0, 10]
   double momentum = 0.9;                          // optim.momentum: [0, 1), sgd only
   bool nesterov = false;                          // optim.nesterov: sgd only
   double weight_decay = 0.0;                      // optim.weight_decay: [0, 1]
+  std::string schedule = "none";                  // optim.schedule: none | cosine | step | plateau
+  int warmup_steps = 0;                           // optim.warmup_steps: linear warm-up from 0
+  int step_epochs = 30;                           // optim.step_epochs: step schedule period
+  double gamma = 0.1;                             // optim.gamma: step/plateau decay factor
+  int plateau_patience = 5;                       // optim.plateau_patience: epochs without improvement
+  double min_learning_rate = 0.0;                 // optim.min_learning_rate: cosine/plateau floor
+  int linear_scaling_batch = 0;                   // optim.linear_scaling_batch: 0 = off, else lr *= batch_size / this
+  double clip_grad_norm = 0.0;                    // optim.clip_grad_norm: 0 = off; global L2 norm over all ranks
 };
 
 struct TrainerConfig {
@@ -57,10 +99,46 @@ struct TrainerConfig {
   std::string run_dir;                            // trainer.run_dir: empty = output_dir/<name>-<time>
   int threads = 0;                                // trainer.threads: intra-op threads per rank, 0 = cores / ranks on the node
   int log_every_steps = 0;                        // trainer.log_every_steps: 0 = once per epoch
+  std::string resume = "auto";                    // trainer.resume: auto | never | <checkpoint path>
+  bool resume_ignore_mismatch = false;            // trainer.resume_ignore_mismatch: accept another config/data
+  int checkpoint_every_steps = 0;                 // trainer.checkpoint_every_steps: 0 = end of each epoch
+  int keep_checkpoints = 3;                       // trainer.keep_checkpoints: newest step checkpoints kept
+  std::string monitor = "val/loss";               // trainer.monitor: metric for best.pt and early stopping
+  std::string monitor_mode = "min";               // trainer.monitor_mode: min | max
+  int early_stopping_patience = 0;                // trainer.early_stopping_patience: epochs; 0 = off
+  std::string class_weights = "none";             // trainer.class_weights: none | balanced
+  int gradient_accumulation = 1;                  // trainer.gradient_accumulation: micro-steps per optimiser step
+  std::string gradient_sync = "bucketed";         // trainer.gradient_sync: bucketed | flat
+  double bucket_mb = 4.0;                         // trainer.bucket_mb: gradient bucket size
+  double collective_timeout_s = 600.0;            // trainer.collective_timeout_s: watchdog; 0 = off
+  std::string device = "auto";                    // trainer.device: auto | cpu | cuda
+  std::string precision = "fp32";                 // trainer.precision: fp32 | bf16 (autocast on GPU)
+  int prefetch_batches = 2;                       // trainer.prefetch_batches: batches prepared ahead per rank
 };
 
 struct LaunchConfig {
   int ranks = 1;                                  // launch.ranks: default for galien launch --ranks
+  // Slurm submission (galien launch --cluster; docs/clusters.md). Command-line flags win.
+  std::string cluster;                            // launch.cluster: profile name or .yaml; "" = local mpirun
+  int nodes = 1;                                  // launch.nodes
+  int tasks_per_node = 0;                         // launch.tasks_per_node: 0 = one per GPU (CPU nodes: launch.ranks)
+  int cpus_per_task = 0;                          // launch.cpus_per_task: 0 = node cores / tasks per node
+  std::string time;                               // launch.time: Slurm time limit; "" = the profile's default
+  std::string account;                            // launch.account: project; the profile adds its suffix
+  std::string qos;                                // launch.qos: "" = chosen from launch.time
+  std::string partition;                          // launch.partition: "" = the profile's
+  std::vector<std::string> modules;               // launch.modules: [] = the profile's
+  int signal_margin_s = 300;                      // launch.signal_margin_s: USR1 this long before the limit
+  bool stage_shards = false;                      // launch.stage_shards: copy shards to the job's scratch
+  int max_restarts = 20;                          // launch.max_restarts: requeues after a stop
+  std::string shard_time = "01:00:00";            // launch.shard_time: limit of the --shard job
+};
+
+// A hyper-parameter sweep: galien launch runs one training per point (a job array on Slurm).
+struct SweepConfig {
+  std::string mode = "grid";                      // sweep.mode: grid (every combination) | list (i-th values)
+  std::vector<std::string> values;                // sweep.values: "key=[v1, v2]" per swept key
+  int parallel = 0;                               // sweep.parallel: points running at once; 0 = all
 };
 
 struct Config {
@@ -71,6 +149,7 @@ struct Config {
   OptimConfig optim;
   TrainerConfig trainer;
   LaunchConfig launch;
+  SweepConfig sweep;
 
   std::string source_file;                        // the file given on the command line
   std::string resolved_yaml;                      // the merged, validated config with defaults filled in

@@ -139,6 +139,8 @@ template <>
 struct Codec<std::vector<std::string>> : ListCodec<std::string, FieldType::kStringList> {};
 template <>
 struct Codec<std::vector<std::int64_t>> : ListCodec<std::int64_t, FieldType::kIntList> {};
+template <>
+struct Codec<std::vector<double>> : ListCodec<double, FieldType::kFloatList> {};
 
 // ---- Building the table ---------------------------------------------------------------------
 
@@ -232,6 +234,7 @@ std::string joined(const std::vector<std::string>& names) {
 
 bool item_ok(const FieldSpec& field, const YAML::Node& item) {
   if (field.type == FieldType::kIntList) return in_range(integer_value(item), field.range);
+  if (field.type == FieldType::kFloatList) return in_range(float_value(item), field.range);
   return item.IsScalar();
 }
 
@@ -247,7 +250,8 @@ bool value_ok(const FieldSpec& field, const YAML::Node& value) {
     case FieldType::kString: return value.IsScalar();
     case FieldType::kOptionalString: return value.IsScalar() || value.IsNull();
     case FieldType::kStringList:
-    case FieldType::kIntList: return value.IsSequence();
+    case FieldType::kIntList:
+    case FieldType::kFloatList: return value.IsSequence();
     case FieldType::kEnum:
       return value.IsScalar() && std::find(field.choices.begin(), field.choices.end(),
                                            value.Scalar()) != field.choices.end();
@@ -273,6 +277,10 @@ const std::vector<FieldSpec>& config_schema() {
             "categorical feature columns, one-hot encoded"),
       field("data.drop", member(&Config::data, &DataConfig::drop),
             "columns never used: direct identifiers and unused columns"),
+      field("data.dates", member(&Config::data, &DataConfig::dates),
+            "ISO date columns (YYYY-MM-DD): shifted or generalised per privacy.dates"),
+      field("data.free_text", member(&Config::data, &DataConfig::free_text),
+            "free-text columns: refused unless listed in privacy.allow_free_text"),
       field("data.missing", member(&Config::data, &DataConfig::missing),
             one_of({"error", "drop_row", "impute"}), "what to do with an empty feature cell"),
       field("data.shard_dir", member(&Config::data, &DataConfig::shard_dir),
@@ -285,9 +293,73 @@ const std::vector<FieldSpec>& config_schema() {
             "fraction of patients in the test split"),
       field("data.split.seed", member(&Config::data, &DataConfig::split_seed), at_least(0),
             "seed of the patient-level split"),
+      field("data.images.format", member(&Config::data, &DataConfig::image_format),
+            one_of({"none", "dicom", "nifti", "png", "medmnist", "idx"}),
+            "image source; none = clinical table only (docs/imaging.md)"),
+      field("data.images.path", member(&Config::data, &DataConfig::image_path),
+            "DICOM tree, imagesTr/labelsTr folder, PNG folder, .npz file or idx folder"),
+      field("data.images.patient_map", member(&Config::data, &DataConfig::image_patient_map),
+            "DICOM: CSV with columns path,patient_id (folders under data.images.path); "
+            "empty = the PatientID attribute"),
+      field("data.images.labels_csv", member(&Config::data, &DataConfig::image_labels_csv),
+            "PNG: table with one row per image (ChestX-ray14 layout)"),
+      field("data.images.file_column", member(&Config::data, &DataConfig::image_file_column),
+            "PNG: labels_csv column holding the image file name"),
+      field("data.images.patient_column",
+            member(&Config::data, &DataConfig::image_patient_column),
+            "PNG: labels_csv column holding the patient ID (pseudonymised at once)"),
+      field("data.images.labels_column", member(&Config::data, &DataConfig::image_labels_column),
+            "PNG: labels_csv column holding the labels (multi-label)"),
+      field("data.images.label_separator",
+            member(&Config::data, &DataConfig::image_label_separator),
+            "PNG: separator of the labels in labels_column"),
+      field("data.images.none_label", member(&Config::data, &DataConfig::image_none_label),
+            "PNG: the label that means no class is present (all targets 0)"),
+      field("data.images.shape", member(&Config::data, &DataConfig::image_shape),
+            closed(1, 100000), "[H, W] or [D, H, W] of every stored image; [] = as stored"),
+      field("data.images.spacing", member(&Config::data, &DataConfig::image_spacing),
+            left_open(0, 1000), "mm per axis of shape: resample to it, then crop/pad to shape"),
+      field("data.images.channels", member(&Config::data, &DataConfig::image_channels),
+            closed(0, 4), "channels of every stored image (PNG: 1 gray, 3 RGB); 0 = as stored"),
+      field("data.images.intensity", member(&Config::data, &DataConfig::image_intensity),
+            one_of({"raw", "window", "minmax"}),
+            "raw values (CT in HU), window_center/width to [0, 1], or per-image min-max"),
+      field("data.images.window_center",
+            member(&Config::data, &DataConfig::image_window_center),
+            "window centre (HU for CT) when intensity is window"),
+      field("data.images.window_width", member(&Config::data, &DataConfig::image_window_width),
+            left_open(0, 1e9), "window width when intensity is window"),
+      field("data.images.dtype", member(&Config::data, &DataConfig::image_dtype),
+            one_of({"uint8", "float16"}), "stored pixel type; uint8 scales [0, 1] to 0-255"),
+      field("data.images.gzip", member(&Config::data, &DataConfig::image_gzip_level),
+            closed(0, 9), "gzip level of the per-sample image chunks; 0 = uncompressed"),
 
       field("privacy.key_file", member(&Config::privacy, &PrivacyConfig::key_file),
             "32-byte pseudonymisation key, mode 0600"),
+      field("privacy.encrypt", member(&Config::privacy, &PrivacyConfig::encrypt),
+            "write shards as AES-256-GCM containers, decrypted only in each rank's memory"),
+      field("privacy.dates", member(&Config::privacy, &PrivacyConfig::dates),
+            one_of({"shift", "month", "year"}),
+            "data.dates: shift per patient (keyed), or generalise to month or year"),
+      field("privacy.date_shift_days", member(&Config::privacy, &PrivacyConfig::date_shift_days),
+            closed(1, 36500), "date shift offsets are uniform in [-N, N] days"),
+      field("privacy.allow_free_text", member(&Config::privacy, &PrivacyConfig::allow_free_text),
+            "free-text columns allowed into the shards (needs privacy.free_text_reason)"),
+      field("privacy.free_text_reason",
+            member(&Config::privacy, &PrivacyConfig::free_text_reason),
+            "written reason for privacy.allow_free_text, recorded in privacy_report.json"),
+      field("privacy.quasi_identifiers",
+            member(&Config::privacy, &PrivacyConfig::quasi_identifiers),
+            "columns an attacker may know (age, sex, postcode, ...): the k-anonymity gate"),
+      field("privacy.k_min", member(&Config::privacy, &PrivacyConfig::k_min), closed(1, 1000000),
+            "smallest equivalence class size allowed on the quasi-identifiers"),
+      field("privacy.generalise", member(&Config::privacy, &PrivacyConfig::generalise),
+            "release generalisations: [age=bands:10, postcode=digits:2, admission_date=month]"),
+      field("privacy.override_k.reason",
+            member(&Config::privacy, &PrivacyConfig::override_k_reason),
+            "written reason to write shards although k < privacy.k_min"),
+      field("privacy.audit_log", member(&Config::privacy, &PrivacyConfig::audit_log),
+            "hash-chained audit log; empty = <data.shard_dir>/audit.jsonl"),
 
       field("model.name", member(&Config::model, &ModelConfig::name),
             "a name in the model registry"),
@@ -297,9 +369,20 @@ const std::vector<FieldSpec>& config_schema() {
             "dropout probability after each hidden layer"),
       field("model.activation", member(&Config::model, &ModelConfig::activation),
             one_of({"relu", "gelu", "selu", "tanh"}), "activation after each hidden layer"),
+      field("model.depth", member(&Config::model, &ModelConfig::depth), closed(18, 34),
+            "ResNet depth (resnet2d, resnet3d, fusion): 18 or 34"),
+      field("model.small_input", member(&Config::model, &ModelConfig::small_input),
+            "ResNet stem for small images (MedMNIST 28x28, 64x64): 3x3 conv, stride 1, "
+            "no max-pool"),
+      field("model.base_channels", member(&Config::model, &ModelConfig::base_channels),
+            closed(0, 4096), "channels of the first conv stage; 0 = the model's default (ResNet "
+            "64, U-Net 32)"),
+      field("model.image_encoder", member(&Config::model, &ModelConfig::image_encoder),
+            one_of({"auto", "resnet2d", "resnet3d"}),
+            "image branch of the fusion model; auto = resnet3d for volumes, resnet2d otherwise"),
 
-      field("optim.name", member(&Config::optim, &OptimConfig::name), one_of({"adam", "sgd"}),
-            "optimizer"),
+      field("optim.name", member(&Config::optim, &OptimConfig::name),
+            one_of({"adam", "adamw", "sgd"}), "optimizer"),
       field("optim.learning_rate", member(&Config::optim, &OptimConfig::learning_rate),
             left_open(0, 10), "step size"),
       field("optim.momentum", member(&Config::optim, &OptimConfig::momentum), right_open(0, 1),
@@ -307,7 +390,24 @@ const std::vector<FieldSpec>& config_schema() {
       field("optim.nesterov", member(&Config::optim, &OptimConfig::nesterov),
             "Nesterov momentum, sgd with momentum > 0 only"),
       field("optim.weight_decay", member(&Config::optim, &OptimConfig::weight_decay), closed(0, 1),
-            "L2 weight decay"),
+            "L2 weight decay (decoupled for adamw)"),
+      field("optim.schedule", member(&Config::optim, &OptimConfig::schedule),
+            one_of({"none", "cosine", "step", "plateau"}), "learning-rate schedule after warm-up"),
+      field("optim.warmup_steps", member(&Config::optim, &OptimConfig::warmup_steps),
+            closed(0, 100000000), "linear warm-up steps from 0 to the learning rate"),
+      field("optim.step_epochs", member(&Config::optim, &OptimConfig::step_epochs),
+            closed(1, 100000), "step schedule: multiply by gamma every N epochs"),
+      field("optim.gamma", member(&Config::optim, &OptimConfig::gamma), left_open(0, 1),
+            "decay factor of the step and plateau schedules"),
+      field("optim.plateau_patience", member(&Config::optim, &OptimConfig::plateau_patience),
+            closed(0, 100000), "plateau: epochs without improvement of trainer.monitor"),
+      field("optim.min_learning_rate", member(&Config::optim, &OptimConfig::min_learning_rate),
+            closed(0, 10), "floor of the cosine and plateau schedules"),
+      field("optim.linear_scaling_batch",
+            member(&Config::optim, &OptimConfig::linear_scaling_batch), closed(0, 100000000),
+            "linear scaling rule: lr *= batch_size / this (0 = off)"),
+      field("optim.clip_grad_norm", member(&Config::optim, &OptimConfig::clip_grad_norm),
+            closed(0, 1e9), "clip the global gradient L2 norm (0 = off)"),
 
       field("trainer.epochs", member(&Config::trainer, &TrainerConfig::epochs), closed(1, 100000),
             "passes over the training split"),
@@ -323,9 +423,78 @@ const std::vector<FieldSpec>& config_schema() {
             "intra-op threads per rank; 0 = cores / ranks on the node"),
       field("trainer.log_every_steps", member(&Config::trainer, &TrainerConfig::log_every_steps),
             closed(0, 1000000000), "log every N steps; 0 = once per epoch"),
+      field("trainer.resume", member(&Config::trainer, &TrainerConfig::resume),
+            "auto (run_dir/checkpoints/last.pt if present), never, or a checkpoint path"),
+      field("trainer.resume_ignore_mismatch",
+            member(&Config::trainer, &TrainerConfig::resume_ignore_mismatch),
+            "resume even if the checkpoint came from another config or dataset"),
+      field("trainer.checkpoint_every_steps",
+            member(&Config::trainer, &TrainerConfig::checkpoint_every_steps), closed(0, 1000000000),
+            "checkpoint every N optimiser steps; 0 = at the end of each epoch"),
+      field("trainer.keep_checkpoints", member(&Config::trainer, &TrainerConfig::keep_checkpoints),
+            closed(1, 1000000), "newest step checkpoints kept (plus best.pt)"),
+      field("trainer.monitor", member(&Config::trainer, &TrainerConfig::monitor),
+            "metric for best.pt, early stopping and plateau, e.g. val/loss, val/auc"),
+      field("trainer.monitor_mode", member(&Config::trainer, &TrainerConfig::monitor_mode),
+            one_of({"min", "max"}), "whether the monitored metric improves downwards or upwards"),
+      field("trainer.early_stopping_patience",
+            member(&Config::trainer, &TrainerConfig::early_stopping_patience), closed(0, 100000),
+            "stop after N epochs without improvement (0 = off)"),
+      field("trainer.class_weights", member(&Config::trainer, &TrainerConfig::class_weights),
+            one_of({"none", "balanced"}), "balanced: weight classes by n / (classes * count)"),
+      field("trainer.gradient_accumulation",
+            member(&Config::trainer, &TrainerConfig::gradient_accumulation), closed(1, 100000),
+            "micro-batches per optimiser step; gradients are synchronised once per step"),
+      field("trainer.gradient_sync", member(&Config::trainer, &TrainerConfig::gradient_sync),
+            one_of({"bucketed", "flat"}),
+            "bucketed: allreduce buckets during backward; flat: one allreduce after it"),
+      field("trainer.bucket_mb", member(&Config::trainer, &TrainerConfig::bucket_mb),
+            left_open(0, 4096), "gradient bucket size in MB"),
+      field("trainer.collective_timeout_s",
+            member(&Config::trainer, &TrainerConfig::collective_timeout_s), closed(0, 1e7),
+            "abort the job when a collective waits longer (0 = off)"),
+      field("trainer.device", member(&Config::trainer, &TrainerConfig::device),
+            one_of({"auto", "cpu", "cuda"}), "auto: the node-local GPU when CUDA is available"),
+      field("trainer.precision", member(&Config::trainer, &TrainerConfig::precision),
+            one_of({"fp32", "bf16"}), "bf16: autocast on GPU (gradients reduced in fp32)"),
+      field("trainer.prefetch_batches", member(&Config::trainer, &TrainerConfig::prefetch_batches),
+            closed(0, 1024), "batches a background thread prepares ahead (0 = none)"),
 
       field("launch.ranks", member(&Config::launch, &LaunchConfig::ranks), closed(1, 100000),
             "default for galien launch --ranks"),
+      field("launch.cluster", member(&Config::launch, &LaunchConfig::cluster),
+            "cluster profile (slurm/<name>.yaml or a path); empty = local mpirun"),
+      field("launch.nodes", member(&Config::launch, &LaunchConfig::nodes), closed(1, 100000),
+            "nodes of a Slurm job"),
+      field("launch.tasks_per_node", member(&Config::launch, &LaunchConfig::tasks_per_node),
+            closed(0, 1024), "ranks per node; 0 = one per GPU (CPU-only nodes: launch.ranks)"),
+      field("launch.cpus_per_task", member(&Config::launch, &LaunchConfig::cpus_per_task),
+            closed(0, 4096), "cores per rank; 0 = the node's cores / ranks per node"),
+      field("launch.time", member(&Config::launch, &LaunchConfig::time),
+            "Slurm time limit (\"20:00:00\", \"1-12:00:00\"); empty = the profile's default"),
+      field("launch.account", member(&Config::launch, &LaunchConfig::account),
+            "project to charge; the profile adds its suffix (@h100)"),
+      field("launch.qos", member(&Config::launch, &LaunchConfig::qos),
+            "QoS; empty = the shortest one whose limit fits launch.time"),
+      field("launch.partition", member(&Config::launch, &LaunchConfig::partition),
+            "partition; empty = the profile's"),
+      field("launch.modules", member(&Config::launch, &LaunchConfig::modules),
+            "modules the job loads; [] = the profile's"),
+      field("launch.signal_margin_s", member(&Config::launch, &LaunchConfig::signal_margin_s),
+            closed(10, 86400), "seconds before the time limit at which training checkpoints"),
+      field("launch.stage_shards", member(&Config::launch, &LaunchConfig::stage_shards),
+            "copy the shards to the job's scratch before training"),
+      field("launch.max_restarts", member(&Config::launch, &LaunchConfig::max_restarts),
+            closed(0, 1000), "requeues of a job that stopped at a checkpoint"),
+      field("launch.shard_time", member(&Config::launch, &LaunchConfig::shard_time),
+            "time limit of the sharding job (galien launch --shard)"),
+
+      field("sweep.mode", member(&Config::sweep, &SweepConfig::mode), one_of({"grid", "list"}),
+            "grid: every combination; list: point i takes the i-th value of every key"),
+      field("sweep.values", member(&Config::sweep, &SweepConfig::values),
+            "swept keys, each \"key=[value, ...]\"; [] = no sweep"),
+      field("sweep.parallel", member(&Config::sweep, &SweepConfig::parallel), closed(0, 100000),
+            "sweep points running at once; 0 = no limit"),
   };
   return fields;
 }
@@ -364,6 +533,7 @@ std::string expected_value(const FieldSpec& field) {
     case FieldType::kOptionalString: return "a string or null";
     case FieldType::kStringList: return "a list of strings";
     case FieldType::kIntList: return "a list of integers" + range_text(field.range);
+    case FieldType::kFloatList: return "a list of numbers" + range_text(field.range);
     case FieldType::kEnum: return "one of " + joined(field.choices);
   }
   return "";
@@ -391,7 +561,8 @@ std::optional<ValueProblem> check_value(const FieldSpec& field, const YAML::Node
       near = closest_match(value.Scalar(), field.choices);
     return problem(value, near ? "; did you mean '" + *near + "'?" : "");
   }
-  if (field.type == FieldType::kStringList || field.type == FieldType::kIntList) {
+  if (field.type == FieldType::kStringList || field.type == FieldType::kIntList ||
+      field.type == FieldType::kFloatList) {
     for (std::size_t i = 0; i < value.size(); ++i) {
       if (!item_ok(field, value[i]))
         return problem(value[i], " (item " + std::to_string(i + 1) + ")");

@@ -23,6 +23,7 @@ enum class FieldType {
   kOptionalString,  // null allowed
   kStringList,
   kIntList,
+  kFloatList,  // data.images.spacing
   kEnum,  // a string from FieldSpec::choices
 };
 
@@ -41,7 +42,7 @@ struct Range {
 struct FieldSpec {
   std::string path;                  // dotted key, "trainer.epochs"; its prefixes are sections
   FieldType type;
-  Range range;                       // kInt, kFloat, kIntList
+  Range range;                       // kInt, kFloat, kIntList, kFloatList
   std::vector<std::string> choices;  // kEnum
   std::string help;                  // one line for `galien config keys`
   // Sets the Config field from a value that passed check_value().

@@ -1,0 +1,61 @@
+// The encrypted container of one shard (docs/FORMAT.md, "Encrypted shards"): the shard's HDF5
+// file, built in memory, sealed with AES-256-GCM. All integers little-endian.
+//
+//   offset  size  field
+//   0       8     magic "GALIENCR"
+//   8       2     container version major (1)
+//   10      2     container version minor (0)
+//   12      12    nonce (random per write)
+//   24      2     N = length of the shard's file name (1..255)
+//   26      N     the shard's file name, e.g. "train-00000.h5.enc"
+//   26+N    ...   ciphertext (exactly as long as the HDF5 file image)
+//   end-16  16    GCM tag
+//
+// The header (bytes [0, 26+N)) is the associated data: authenticated, not encrypted. With the
+// per-shard key (privacy/data_keys.h: dataset salt + file name), the tag covers every byte of
+// the file, so any change, truncation, rename or swap fails as "authentication failed".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datasets/shard.h"
+#include "privacy/crypto.h"
+
+namespace galien {
+
+constexpr const char* kEncryptedShardSuffix = ".enc";
+constexpr int kContainerMajor = 1;
+constexpr int kContainerMinor = 0;
+
+// Builds the shard's HDF5 file in memory, encrypts it under `key` and writes the container to
+// `path` atomically (temporary file, fsync, rename). No plaintext byte reaches the disk. The
+// file name of `path` is the one recorded (and authenticated) in the header.
+void write_encrypted_shard(const std::string& path, const ShardData& shard, const Key256& key);
+
+// Authenticates and decrypts the container `bytes` (the whole file as read) in place and reads
+// the shard from there; `bytes` is overwritten (plaintext, or zeros on failure). UserError
+// "shard PATH: authentication failed: ..." on any mismatch: wrong key, changed byte,
+// truncation, or a header naming another file. With `expected_sha256` (the manifest's), the
+// message says which of "wrong key" and "modified file" it is (re-reading the file to tell).
+ShardData open_encrypted_shard(std::uint8_t* bytes, std::size_t size, const std::string& path,
+                               const Key256& key, const std::string& expected_sha256 = {});
+// The authenticated, decrypted HDF5 file image of a container file (for ShardReader, which
+// keeps the image to read pixels one sample at a time). Errors as open_encrypted_shard's.
+std::vector<std::uint8_t> decrypt_shard_file(const std::string& path, const Key256& key,
+                                             const std::string& expected_sha256 = {});
+// Reads the file and opens it as above.
+ShardData read_encrypted_shard(const std::string& path, const Key256& key);
+
+// A whole file read into an uninitialised buffer (no zero-filling pass).
+struct FileBytes {
+  std::unique_ptr<std::uint8_t[]> data;
+  std::size_t size = 0;
+};
+// UserError naming the shard when the file is missing or unreadable.
+FileBytes read_shard_bytes(const std::string& path);
+
+}  // namespace galien

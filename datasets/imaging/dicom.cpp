@@ -1,0 +1,336 @@
+#include "datasets/imaging/dicom.h"
+
+#include <dcmtk/config/osconfig.h>  // must come first
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "core/error.h"
+
+namespace galien {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Header values longer than this stay on disk until asked for: the scan reads no pixels.
+constexpr Uint32 kHeaderReadLength = 4096;
+
+void init_dcmtk() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Off, not just quieter: DCMTK's warnings can quote element values (names, IDs).
+    OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+    DcmRLEDecoderRegistration::registerCodecs();
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+  });
+}
+
+// A code string (Modality, PhotometricInterpretation) kept only if it looks like one: an
+// identifier typed into the wrong field must not ride along.
+std::string code_string(DcmDataset& data, const DcmTagKey& tag) {
+  OFString value;
+  if (data.findAndGetOFString(tag, value).bad()) return "";
+  std::string text = value.c_str();
+  bool ok = !text.empty() && text.size() <= 16 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  return ok ? text : "";
+}
+
+double number(DcmDataset& data, const DcmTagKey& tag, double fallback, unsigned long pos = 0) {
+  Float64 value = 0;
+  return data.findAndGetFloat64(tag, value, pos).good() && std::isfinite(value) ? value : fallback;
+}
+
+std::int64_t integer(DcmDataset& data, const DcmTagKey& tag, std::int64_t fallback) {
+  Uint16 u = 0;
+  if (data.findAndGetUint16(tag, u).good()) return u;
+  Sint32 s = 0;
+  if (data.findAndGetSint32(tag, s).good()) return s;
+  return fallback;
+}
+
+void load(DcmFileFormat& file, const std::string& path, Uint32 read_length) {
+  OFCondition status =
+      file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, read_length, ERM_autoDetect);
+  if (status.bad()) {
+    GALIEN_USER_ERROR("cannot read DICOM file " << path << " (" << status.text()
+                                                << "): it is unreadable or truncated; copy it "
+                                                << "again or move it out of data.images.path");
+  }
+}
+
+struct Slice {
+  std::string file;
+  std::string pseudonym;
+  bool has_position = false;
+  std::array<double, 3> position{};
+  std::array<double, 6> orientation{1, 0, 0, 0, 1, 0};
+  std::int64_t instance = 0, rows = 0, columns = 0, frames = 1;
+  double order = 0;  // position projected on the slice normal
+};
+
+Slice read_slice(const std::string& path, const DicomPatientKey& patient_key,
+                 std::string& series_uid) {
+  DcmFileFormat file;
+  load(file, path, kHeaderReadLength);
+  DcmDataset& data = *file.getDataset();
+  if (!data.tagExists(DCM_PixelData)) {
+    GALIEN_USER_ERROR("DICOM file " << path << " holds no image (no pixel data): move it out of "
+                                    << "data.images.path");
+  }
+  OFString uid;
+  if (data.findAndGetOFString(DCM_SeriesInstanceUID, uid).bad() || uid.empty()) {
+    GALIEN_USER_ERROR("DICOM file " << path << " has no SeriesInstanceUID, so its series is "
+                                    << "unknown: fix or remove the file");
+  }
+  series_uid = uid.c_str();
+  Slice slice;
+  slice.file = path;
+  OFString patient_id;
+  data.findAndGetOFString(DCM_PatientID, patient_id);
+  slice.pseudonym = patient_key(path, patient_id.c_str());
+  slice.rows = integer(data, DCM_Rows, 0);
+  slice.columns = integer(data, DCM_Columns, 0);
+  slice.frames = integer(data, DCM_NumberOfFrames, 1);
+  slice.instance = integer(data, DCM_InstanceNumber, 0);
+  slice.has_position = data.tagExists(DCM_ImagePositionPatient);
+  for (unsigned long i = 0; i < 3; ++i) {
+    slice.position[i] = number(data, DCM_ImagePositionPatient, 0, i);
+  }
+  if (data.tagExists(DCM_ImageOrientationPatient)) {
+    for (unsigned long i = 0; i < 6; ++i) {
+      slice.orientation[i] = number(data, DCM_ImageOrientationPatient, 0, i);
+    }
+  }
+  if (slice.rows <= 0 || slice.columns <= 0 || slice.frames <= 0) {
+    GALIEN_USER_ERROR("DICOM file " << path << " has no valid Rows/Columns/NumberOfFrames");
+  }
+  return slice;
+}
+
+std::vector<std::string> candidate_files(const std::string& root) {
+  if (!fs::is_directory(root)) {
+    GALIEN_USER_ERROR("data.images.path " << root << " is not a directory of DICOM files");
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || name.empty() || name[0] == '.' || name == "DICOMDIR") continue;
+    files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) GALIEN_USER_ERROR("data.images.path " << root << " holds no file");
+  return files;
+}
+
+void check_series(const std::vector<Slice>& slices) {
+  const Slice& first = slices.front();
+  for (const Slice& s : slices) {
+    if (s.rows != first.rows || s.columns != first.columns) {
+      GALIEN_USER_ERROR("DICOM file " << s.file << " has " << s.rows << " x " << s.columns
+                                      << " pixels but " << first.file << " of the same series has "
+                                      << first.rows << " x " << first.columns
+                                      << ": a series needs one image size; remove the odd file");
+    }
+    if (s.pseudonym != first.pseudonym) {
+      GALIEN_USER_ERROR("DICOM files " << first.file << " and " << s.file
+                                       << " are in one series but belong to different patients: "
+                                       << "fix the files or data.images.patient_map");
+    }
+    if (s.has_position != first.has_position) {
+      GALIEN_USER_ERROR("DICOM file " << s.file << " and " << first.file << " of one series "
+                                      << "differ in having ImagePositionPatient");
+    }
+  }
+  if (slices.size() > 1 && first.frames > 1) {
+    GALIEN_USER_ERROR("DICOM file " << first.file << " is multi-frame and shares its series with "
+                                    << "other files: use one multi-frame file per series");
+  }
+}
+
+// Position along the slice normal, then InstanceNumber: the stacking order of the volume.
+void order_slices(std::vector<Slice>& slices) {
+  const auto& o = slices.front().orientation;
+  std::array<double, 3> normal{o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5],
+                               o[0] * o[4] - o[1] * o[3]};
+  for (Slice& s : slices) {
+    s.order = s.position[0] * normal[0] + s.position[1] * normal[1] + s.position[2] * normal[2];
+  }
+  std::stable_sort(slices.begin(), slices.end(), [](const Slice& a, const Slice& b) {
+    if (a.order != b.order) return a.order < b.order;
+    return a.instance < b.instance;
+  });
+}
+
+std::vector<DicomSeries> group_series(const std::vector<std::string>& files,
+                                      const DicomPatientKey& patient_key) {
+  std::map<std::string, std::size_t> index;  // SeriesInstanceUID: in memory only
+  std::vector<std::vector<Slice>> groups;
+  for (const std::string& file : files) {
+    std::string uid;
+    Slice slice = read_slice(file, patient_key, uid);
+    auto [it, inserted] = index.emplace(uid, groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(std::move(slice));
+  }
+  std::vector<DicomSeries> series;
+  for (std::vector<Slice>& slices : groups) {
+    check_series(slices);
+    order_slices(slices);
+    DicomSeries s{slices.front().pseudonym, {}, slices.front().rows, slices.front().columns, 0};
+    for (const Slice& slice : slices) {
+      s.files.push_back(slice.file);
+      s.frames += slice.frames;
+    }
+    series.push_back(std::move(s));
+  }
+  return series;
+}
+
+// ---- pixels ----
+
+struct PixelFormat {
+  std::int64_t bits_allocated = 16, bits_stored = 16;
+  bool is_signed = false, inverted = false;
+  double slope = 1, intercept = 0;
+};
+
+PixelFormat pixel_format(DcmDataset& data, const std::string& path) {
+  if (integer(data, DCM_SamplesPerPixel, 1) != 1) {
+    GALIEN_USER_ERROR("DICOM file " << path << " is not a grayscale image (SamplesPerPixel > 1): "
+                                    << "only single-sample images (CT, MR, PET, X-ray) are read");
+  }
+  PixelFormat f;
+  f.bits_allocated = integer(data, DCM_BitsAllocated, 16);
+  f.bits_stored = integer(data, DCM_BitsStored, f.bits_allocated);
+  f.is_signed = integer(data, DCM_PixelRepresentation, 0) == 1;
+  f.inverted = code_string(data, DCM_PhotometricInterpretation) == "MONOCHROME1";
+  f.slope = number(data, DCM_RescaleSlope, 1.0);
+  f.intercept = number(data, DCM_RescaleIntercept, 0.0);
+  if ((f.bits_allocated != 8 && f.bits_allocated != 16) || f.bits_stored < 1 ||
+      f.bits_stored > f.bits_allocated) {
+    GALIEN_USER_ERROR("DICOM file " << path << " has " << f.bits_allocated << "-bit pixels with "
+                                    << f.bits_stored << " bits stored: only 8 and 16 are read");
+  }
+  return f;
+}
+
+float stored_to_value(std::uint32_t raw, const PixelFormat& f) {
+  std::uint32_t mask = (1u << f.bits_stored) - 1u;
+  std::uint32_t v = raw & mask;
+  if (f.inverted) v = mask - v;  // MONOCHROME1: low values are bright
+  double value = v;
+  if (f.is_signed && (v >> (f.bits_stored - 1)) & 1u) value -= static_cast<double>(mask) + 1.0;
+  return static_cast<float>(value * f.slope + f.intercept);
+}
+
+// Appends the file's frames (rows x columns each) to `out`.
+void append_pixels(DcmDataset& data, const PixelFormat& f, std::int64_t pixels,
+                   const std::string& path, std::vector<float>& out) {
+  DcmElement* element = nullptr;
+  if (data.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+    GALIEN_USER_ERROR("DICOM file " << path << " has unreadable pixel data");
+  }
+  std::size_t bytes = static_cast<std::size_t>(pixels * f.bits_allocated / 8);
+  Uint8* data8 = nullptr;
+  Uint16* data16 = nullptr;
+  bool read = f.bits_allocated == 16 ? element->getUint16Array(data16).good() && data16
+                                     : element->getUint8Array(data8).good() && data8;
+  if (!read && f.bits_allocated == 16) {  // OB-encoded 16-bit pixels: same bytes
+    read = element->getUint8Array(data8).good() && data8;
+    data16 = reinterpret_cast<Uint16*>(data8);
+  }
+  if (!read || element->getLength() < bytes) {
+    GALIEN_USER_ERROR("DICOM file " << path << " has truncated pixel data ("
+                                    << element->getLength() << " bytes, " << bytes
+                                    << " expected): copy the file again");
+  }
+  out.reserve(out.size() + static_cast<std::size_t>(pixels));
+  for (std::int64_t i = 0; i < pixels; ++i) {
+    std::uint32_t raw = f.bits_allocated == 16 ? data16[i] : data8[i];
+    out.push_back(stored_to_value(raw, f));
+  }
+}
+
+// Spacing between slices from the positions; one slice: its thickness.
+double slice_spacing(const std::vector<std::array<double, 3>>& positions, double thickness) {
+  if (positions.size() < 2) return thickness > 0 ? thickness : 1.0;
+  double span = 0;
+  for (int k = 0; k < 3; ++k) {
+    double d = positions.back()[k] - positions.front()[k];
+    span += d * d;
+  }
+  double spacing = std::sqrt(span) / static_cast<double>(positions.size() - 1);
+  return spacing > 0 ? spacing : (thickness > 0 ? thickness : 1.0);
+}
+
+void describe(DcmDataset& data, const DicomSeries& series, const PixelFormat& f,
+              ImageAttributes& a) {
+  a.modality = code_string(data, DCM_Modality);
+  a.photometric = code_string(data, DCM_PhotometricInterpretation);
+  a.rows = series.rows;
+  a.columns = series.columns;
+  a.slices = series.frames;
+  a.slice_thickness = number(data, DCM_SliceThickness, 0.0);
+  a.rescale_slope = f.slope;
+  a.rescale_intercept = f.intercept;
+  a.bits_stored = f.bits_stored;
+}
+
+}  // namespace
+
+std::vector<DicomSeries> scan_dicom(const std::string& root, const DicomPatientKey& patient_key) {
+  init_dcmtk();
+  return group_series(candidate_files(root), patient_key);
+}
+
+Volume load_dicom_series(const DicomSeries& series, ImageAttributes* attributes) {
+  init_dcmtk();
+  Volume volume;
+  volume.volumetric = true;
+  volume.height = series.rows;
+  volume.width = series.columns;
+  volume.depth = series.frames;
+  std::vector<std::array<double, 3>> positions;
+  double thickness = 0;
+  for (std::size_t k = 0; k < series.files.size(); ++k) {
+    const std::string& path = series.files[k];
+    DcmFileFormat file;
+    load(file, path, DCM_MaxReadLength);
+    DcmDataset& data = *file.getDataset();
+    if (data.chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad()) {
+      GALIEN_USER_ERROR("DICOM file " << path << " has compressed pixel data that cannot be "
+                                      << "decoded (unsupported transfer syntax or damaged data)");
+    }
+    PixelFormat f = pixel_format(data, path);
+    std::int64_t frames = integer(data, DCM_NumberOfFrames, 1);
+    append_pixels(data, f, series.rows * series.columns * frames, path, volume.voxels);
+    positions.push_back({number(data, DCM_ImagePositionPatient, 0, 0),
+                         number(data, DCM_ImagePositionPatient, 0, 1),
+                         number(data, DCM_ImagePositionPatient, 0, 2)});
+    if (k == 0) {
+      thickness = number(data, DCM_SpacingBetweenSlices, number(data, DCM_SliceThickness, 0.0));
+      volume.spacing[1] = number(data, DCM_PixelSpacing, 1.0, 0);
+      volume.spacing[2] = number(data, DCM_PixelSpacing, 1.0, 1);
+      if (attributes) describe(data, series, f, *attributes);
+    }
+  }
+  volume.spacing[0] = series.files.size() > 1 ? slice_spacing(positions, thickness)
+                                              : (thickness > 0 ? thickness : 1.0);
+  if (attributes) attributes->spacing = volume.spacing;
+  return volume;
+}
+
+}  // namespace galien

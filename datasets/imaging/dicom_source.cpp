@@ -1,0 +1,107 @@
+// DICOM series as samples: one sample per series, its patient from PatientID (pseudonymised
+// inside the scan, as soon as it is read) or from data.images.patient_map.
+#include <filesystem>
+#include <utility>
+
+#include "core/error.h"
+#include "datasets/csv.h"
+#include "datasets/imaging/dicom.h"
+#include "datasets/imaging/image_source.h"
+
+namespace galien {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DicomSource : public ImageSource {
+ public:
+  explicit DicomSource(std::vector<DicomSeries> series) : series_(std::move(series)) {}
+  LoadedImage load(std::size_t item) const override {
+    LoadedImage loaded;
+    loaded.image = load_dicom_series(series_[item], &loaded.attributes);
+    return loaded;
+  }
+
+ private:
+  std::vector<DicomSeries> series_;
+};
+
+// Folder (relative to data.images.path) -> patient key, from a CSV with columns path,
+// patient_id. A file belongs to the deepest listed folder that contains it.
+class PatientMap {
+ public:
+  PatientMap(const std::string& csv_path, const std::string& root) : root_(root) {
+    CsvTable table = read_csv(csv_path);
+    int path = table.column_index("path"), id = table.column_index("patient_id");
+    if (path < 0 || id < 0) {
+      GALIEN_USER_ERROR(csv_path << " needs columns 'path' and 'patient_id' "
+                                 << "(data.images.patient_map)");
+    }
+    for (const CsvRow& row : table.rows) {
+      std::string folder = fs::path(row.fields[path]).lexically_normal().generic_string();
+      while (!folder.empty() && folder.back() == '/') folder.pop_back();
+      if (!entries_.emplace(folder, row.fields[id]).second) {
+        GALIEN_USER_ERROR(csv_path << ":" << row.line << ": folder '" << folder
+                                   << "' is listed twice");
+      }
+    }
+  }
+  // Never returns a value for printing: only to be pseudonymised.
+  const std::string& key_of(const std::string& file) const {
+    std::string relative = fs::relative(file, root_).generic_string();
+    const std::string* best = nullptr;
+    std::size_t best_length = 0;
+    for (const auto& [folder, key] : entries_) {
+      bool inside = folder == "." || relative.compare(0, folder.size() + 1, folder + "/") == 0;
+      std::size_t length = folder == "." ? 0 : folder.size();
+      if (inside && (best == nullptr || length > best_length)) {
+        best = &key;
+        best_length = length;
+      }
+    }
+    if (best == nullptr) {
+      GALIEN_USER_ERROR("DICOM file " << file << " is under no folder listed in "
+                                      << "data.images.patient_map: add its folder");
+    }
+    return *best;
+  }
+
+ private:
+  std::string root_;
+  std::map<std::string, std::string> entries_;
+};
+
+}  // namespace
+
+std::unique_ptr<ImageSource> open_dicom_source(const DataConfig& config,
+                                               const Pseudonymizer& pseudonymize) {
+  std::optional<PatientMap> map;
+  if (!config.image_patient_map.empty()) map.emplace(config.image_patient_map, config.image_path);
+  DicomPatientKey key = [&](const std::string& file, const std::string& patient_id) {
+    if (map) return pseudonymize(map->key_of(file));
+    if (patient_id.empty()) {
+      GALIEN_USER_ERROR("DICOM file " << file << " has no PatientID: set "
+                                      << "data.images.patient_map to name its patient");
+    }
+    return pseudonymize(patient_id);
+  };
+  std::vector<DicomSeries> series = scan_dicom(config.image_path, key);
+  std::vector<std::string> files;
+  auto source = std::make_unique<DicomSource>(series);
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    ImageItem item;
+    item.pseudonym = series[i].pseudonym;
+    item.origin = series[i].files.front();
+    item.line = static_cast<std::int64_t>(i) + 1;
+    source->items.push_back(std::move(item));
+    files.insert(files.end(), series[i].files.begin(), series[i].files.end());
+  }
+  source->patient_key =
+      map ? "the patient_id of the folder in data.images.patient_map holding the series"
+          : "the DICOM PatientID (0010,0020) of each series";
+  source->source_name = base_name(config.image_path);
+  source->source_sha256 = hash_files(config.image_path, files);
+  return source;
+}
+
+}  // namespace galien

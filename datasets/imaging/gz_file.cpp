@@ -1,0 +1,27 @@
+#include "datasets/imaging/gz_file.h"
+
+#include <zlib.h>
+
+#include "core/error.h"
+
+namespace galien {
+
+std::string read_maybe_gzip(const std::string& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) GALIEN_USER_ERROR("cannot open " << path << ": check the path");
+  gzbuffer(file, 1 << 17);
+  std::string bytes;
+  char buffer[1 << 16];
+  int n = 0;
+  while ((n = gzread(file, buffer, sizeof buffer)) > 0) bytes.append(buffer, buffer + n);
+  int error = 0;
+  gzerror(file, &error);
+  gzclose(file);
+  if (n < 0 || error != Z_OK) {  // Z_BUF_ERROR here: the stream ends early
+    GALIEN_USER_ERROR("cannot read " << path << ": the compressed data is damaged or truncated; "
+                                     << "copy the file again");
+  }
+  return bytes;
+}
+
+}  // namespace galien

@@ -1,0 +1,308 @@
+#include "datasets/imaging/image_pipeline.h"
+
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "datasets/csv.h"
+#include "datasets/imaging/image_samples.h"
+#include "datasets/imaging/image_source.h"
+#include "datasets/imaging/image_transform.h"
+#include "datasets/privacy_step.h"
+#include "datasets/shard_store.h"
+#include "datasets/tabular.h"
+#include "privacy/key_file.h"
+#include "privacy/policy.h"
+#include "privacy/pseudonym.h"
+#include "privacy/report.h"
+
+namespace galien {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+std::string utc_now_iso8601() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+void check_settings(const Config& config, bool overwrite) {
+  if (config.data.shard_dir.empty()) {
+    GALIEN_USER_ERROR("data.shard_dir is not set: name the output directory");
+  }
+  std::string manifest = (fs::path(config.data.shard_dir) / "manifest.json").string();
+  if (!overwrite && fs::exists(manifest)) {
+    GALIEN_USER_ERROR(manifest << " already exists: pass --overwrite to replace these shards, or "
+                               << "set another data.shard_dir");
+  }
+}
+
+// The clinical table, when data.csv is set: the same policy, encoding and pseudonyms as the
+// tabular pipeline.
+struct Clinical {
+  std::optional<EncodedTable> table;
+  std::vector<std::string> pseudonyms;
+  std::string sha256;
+};
+
+Clinical read_clinical(const Config& config, PseudonymisationPolicy& policy,
+                       const Pseudonymizer& pseudonymize) {
+  Clinical clinical;
+  if (config.data.csv.empty()) return clinical;
+  std::string text = read_file(config.data.csv);
+  clinical.sha256 = sha256_hex(text);
+  clinical.table = encode_table(
+      apply_privacy_policy(policy, parse_csv(text, config.data.csv), config.data, pseudonymize),
+      config.data);
+  policy.gate(clinical.table->lines, config.data.shard_dir);
+  for (const std::string& key : clinical.table->patient_keys) {
+    clinical.pseudonyms.push_back(pseudonymize(key));
+  }
+  clinical.table->patient_keys.clear();  // raw keys go no further
+  return clinical;
+}
+
+// Train-only standardisation over the table rows that reached the train split.
+void standardise(Clinical& clinical, const ImageSamples& samples, const SplitPart& train) {
+  if (!clinical.table) return;
+  std::set<std::int64_t> rows;
+  for (std::int64_t s : train.rows()) rows.insert(samples.rows[static_cast<std::size_t>(s)]);
+  standardise_features(*clinical.table, std::vector<std::int64_t>(rows.begin(), rows.end()));
+}
+
+struct Writer {
+  const ImageSource& source;
+  const ImageSamples& samples;
+  const Clinical& clinical;
+  const ImageTransform& transform;
+  const ImageLayout& layout;
+  const DataConfig& config;
+};
+
+ShardData make_shard(const Writer& w, const std::string& split, int index, int count,
+                     const std::vector<std::int64_t>& members) {
+  ShardData shard;
+  shard.split = split;
+  shard.shard_index = index;
+  shard.num_shards = count;
+  const EncodedTable* table = w.clinical.table ? &*w.clinical.table : nullptr;
+  shard.num_features = table ? static_cast<std::int64_t>(table->num_features()) : 0;
+  if (w.source.multi_label) {
+    shard.num_labels_multi = static_cast<std::int64_t>(w.source.classes.size());
+  }
+  for (std::int64_t m : members) {
+    std::size_t s = static_cast<std::size_t>(m);
+    const ImageItem& item = w.source.items[w.samples.items[s]];
+    shard.pseudonyms.push_back(w.samples.pseudonyms[s]);
+    shard.labels.push_back(w.samples.labels[s]);
+    if (w.source.multi_label) {
+      shard.labels_multi.insert(shard.labels_multi.end(), item.multi.begin(), item.multi.end());
+    }
+    if (table) {
+      std::size_t row = static_cast<std::size_t>(w.samples.rows[s]), f = table->num_features();
+      for (std::size_t k = 0; k < f; ++k) {
+        shard.features.push_back(static_cast<float>(table->values[row * f + k]));
+      }
+    }
+  }
+  shard.images.dtype = w.layout.dtype;
+  shard.images.shape = w.layout.shape;
+  shard.images.has_mask = w.source.has_mask;
+  shard.images.gzip_level = w.config.image_gzip_level;
+  // Pixels stream from the source, one sample at a time, while the shard is written.
+  shard.images.fill = [&w, members](std::int64_t i, void* pixels, std::uint8_t* mask) {
+    std::size_t item = w.samples.items[static_cast<std::size_t>(members[i])];
+    LoadedImage loaded = w.source.load(item);
+    w.transform.apply(loaded.image, loaded.mask ? &*loaded.mask : nullptr, w.layout,
+                      w.source.items[item].origin, pixels, mask);
+    return loaded.attributes.to_json();
+  };
+  return shard;
+}
+
+std::string shard_name(const std::string& split, int index) {
+  char text[32];
+  std::snprintf(text, sizeof text, "-%05d.h5", index);
+  return split + text;
+}
+
+SplitInfo write_split(const Writer& w, const std::string& dir, const std::string& name,
+                      const SplitPart& part, const Manifest& manifest, const DataKeys& keys) {
+  SplitInfo info;
+  info.num_patients = part.num_patients;
+  info.class_counts = part.class_counts;
+  int count = static_cast<int>(part.shards.size());
+  for (int i = 0; i < count; ++i) {
+    ShardData shard = make_shard(w, name, i, count, part.shards[static_cast<std::size_t>(i)]);
+    std::string file = shard_file_name(shard_name(name, i), manifest);
+    info.shards.push_back(store_shard(dir, file, shard, manifest, &keys));
+    info.num_samples += shard.num_samples();
+  }
+  return info;
+}
+
+Json images_json(const ImageSource& source, const ImageLayout& layout, const Config& config,
+                 const ImageSamples& samples, const std::map<std::string, SplitPart>& splits) {
+  const DataConfig& d = config.data;
+  Json j = {{"format", d.image_format},
+            {"dtype", d.image_dtype},
+            {"shape", layout.shape},
+            {"chunks", "one sample per chunk"},
+            {"gzip", d.image_gzip_level},
+            {"intensity", d.image_intensity}};
+  if (d.image_intensity == "window") {
+    j["window"] = {{"center", d.image_window_center}, {"width", d.image_window_width}};
+  }
+  if (!d.image_spacing.empty()) j["spacing_mm"] = d.image_spacing;
+  j["mask"] = source.has_mask;
+  j["label_source"] = d.csv.empty() ? source.label_source : "data.csv (" + d.label_column + ")";
+  if (source.multi_label) {
+    j["labels_multi"] = source.classes;
+    Json positives = Json::object();
+    for (const auto& [name, part] : splits) {
+      std::vector<std::int64_t> counts(source.classes.size(), 0);
+      for (std::int64_t s : part.rows()) {
+        const auto& multi = source.items[samples.items[static_cast<std::size_t>(s)]].multi;
+        for (std::size_t k = 0; k < multi.size(); ++k) counts[k] += multi[k];
+      }
+      positives[name] = counts;
+    }
+    j["labels_multi_positives"] = positives;
+  }
+  j["source_items"] = source.items.size();
+  return j;
+}
+
+Json privacy_report(const Config& config, const ImageSource& source, const Manifest& manifest,
+                    const Clinical& clinical) {
+  Json patients = Json::object();
+  for (const auto& [name, split] : manifest.splits) patients[name] = split.num_patients;
+  Json report = {
+      {"source_file", manifest.source_file},
+      {"source_sha256", manifest.source_sha256},
+      {"key_id", manifest.key_id},
+      {"image_format", config.data.image_format},
+      {"pseudonymisation", "patient keys (" + source.patient_key + ") were replaced by their "
+                           "HMAC-SHA256 pseudonym under key id " + manifest.key_id +
+                           " as soon as read; raw keys are in no output file"},
+      {"image_attributes_kept",
+       "pixel data and, per sample in /image_meta, only: modality, rows, columns, slices, "
+       "spacing, slice thickness, rescale slope/intercept, photometric interpretation, bits "
+       "stored (an allow-list; DICOM PS3.15 Annex E identifying attributes such as names, IDs, "
+       "birth date, addresses, accession numbers, institution and physician names and UIDs are "
+       "never copied)"},
+      {"rejected_rows", manifest.rejected_rows},
+      {"patients_per_split", patients},
+      {"split_disjointness_verified", true}};
+  if (clinical.table) {
+    report["clinical_table"] = fs::path(config.data.csv).filename().string();
+    report["dropped_columns"] = clinical.table->dropped_columns;
+  }
+  return report;
+}
+
+void verify_no_shared_patients(const std::map<std::string, SplitPart>& splits,
+                               const ImageSamples& samples) {
+  std::map<std::string, std::string> owner;
+  for (const auto& [name, part] : splits) {
+    for (std::int64_t s : part.rows()) {
+      auto [it, inserted] = owner.emplace(samples.pseudonyms[static_cast<std::size_t>(s)], name);
+      // Fixed splits (MedMNIST, idx) make each sample its own patient, so this holds too.
+      GALIEN_CHECK(inserted || it->second == name,
+                   "a patient is in splits " << it->second << " and " << name);
+    }
+  }
+}
+
+void remove_stale_shards(const std::string& dir, const Manifest& manifest) {
+  static const std::regex kShardName("(train|val|test)-[0-9]{5}\\.h5(\\.enc)?");
+  std::set<std::string> listed;
+  for (const auto& [name, split] : manifest.splits) {
+    for (const ShardEntry& shard : split.shards) listed.insert(shard.file);
+  }
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    std::string file = entry.path().filename().string();
+    if (std::regex_match(file, kShardName) && listed.count(file) == 0) fs::remove(entry.path());
+  }
+}
+
+Manifest describe(const Config& config, const ImageSource& source, const Clinical& clinical,
+                  const ImageSamples& samples, const SecretKey& key) {
+  Manifest m;
+  m.format_version_minor = 2;  // 1.2: "images" and image shards (shard format 1.1)
+  m.created_utc = utc_now_iso8601();
+  m.galien_version = GALIEN_VERSION;
+  m.key_id = key.key_id();
+  m.config_sha256 = config.sha256;
+  m.source_file = source.source_name;
+  m.source_sha256 = source.source_sha256;
+  if (clinical.table) {
+    m.source_file += " + " + fs::path(config.data.csv).filename().string();
+    m.source_sha256 = sha256_hex(source.source_sha256 + clinical.sha256);
+    m.rejected_rows = clinical.table->rejected_rows;
+    m.label_column = config.data.label_column;
+    m.features = clinical.table->features;
+  } else {
+    m.label_column = source.label_source;
+  }
+  m.source_rows = static_cast<std::int64_t>(source.items.size());
+  for (const auto& [reason, count] : samples.rejected) m.rejected_rows[reason] += count;
+  m.classes = samples.classes;
+  if (config.privacy.encrypt) m.encryption = new_encryption_info();
+  return m;
+}
+
+}  // namespace
+
+ShardResult run_image_shard(const Config& config, bool overwrite) {
+  check_settings(config, overwrite);
+  SecretKey key = load_key_file(config.privacy.key_file);
+  PseudonymisationPolicy policy(config, key);  // checks privacy.* before any work
+  Pseudonymizer pseudonymize(key);
+  ImageTransform transform(config.data);  // checks data.images.* before reading images
+  Clinical clinical = read_clinical(config, policy, pseudonymize);
+  std::unique_ptr<ImageSource> source = open_image_source(config.data, pseudonymize);
+  ImageSamples samples = join_samples(*source, clinical.table ? &*clinical.table : nullptr,
+                                      clinical.pseudonyms);
+  auto splits = split_samples(*source, samples, config.data);
+  verify_no_shared_patients(splits, samples);
+  standardise(clinical, samples, splits.at("train"));
+  ImageLayout layout = transform.layout(source->load(samples.items.front()).image);
+
+  const std::string& dir = config.data.shard_dir;
+  make_directories(dir);
+  Manifest manifest = describe(config, *source, clinical, samples, key);
+  manifest.images = images_json(*source, layout, config, samples, splits).dump();
+  const DataKeys keys(key);
+  Writer writer{*source, samples, clinical, transform, layout, config.data};
+  for (const auto& [name, part] : splits) {
+    manifest.splits[name] = write_split(writer, dir, name, part, manifest, keys);
+    log::info0("shard: {}: {} images in {} shards", name, manifest.splits[name].num_samples,
+               part.shards.size());
+  }
+  // manifest.json last: its presence means the directory is complete.
+  Json report = privacy_report(config, *source, manifest, clinical);
+  report.update(policy.report());
+  write_privacy_reports(dir, report);
+  save_manifest(dir, manifest, keys);
+  if (overwrite) remove_stale_shards(dir, manifest);
+  record_shards_created(config, manifest, policy);
+  std::set<std::string> patients(samples.pseudonyms.begin(), samples.pseudonyms.end());
+  log::info0("shard: {} images of {} patients, shape {}, key id {}; wrote {}",
+             samples.items.size(), patients.size(), Json(layout.shape).dump(), manifest.key_id,
+             dir);
+  return {dir, manifest};
+}
+
+}  // namespace galien

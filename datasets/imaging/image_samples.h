@@ -1,0 +1,40 @@
+// The samples of an image dataset before writing: the source's items, joined with the clinical
+// table when data.csv is set (one row per patient: its features and label go to every image of
+// that patient), then split by patient into shards.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "datasets/imaging/image_source.h"
+#include "datasets/split.h"
+#include "datasets/tabular.h"
+
+namespace galien {
+
+struct ImageSamples {
+  std::vector<std::size_t> items;      // source item of each sample
+  std::vector<std::int64_t> rows;      // clinical table row of each sample (joined only)
+  std::vector<std::string> pseudonyms;
+  std::vector<std::int64_t> labels;
+  std::vector<std::string> classes;
+  std::map<std::string, std::int64_t> rejected;  // reason -> samples or rows left out
+};
+
+// Joins the source with `table` (already pseudonymised: `table_pseudonyms`), or takes the
+// source's own labels when `table` is null. UserError when a patient has two table rows.
+ImageSamples join_samples(const ImageSource& source, const EncodedTable* table,
+                          const std::vector<std::string>& table_pseudonyms);
+
+// Train/val/test, each cut into data.shards shards of sample indices. The source's own splits
+// when it has them (MedMNIST, idx), else split_dataset (by patient, stratified). UserError for
+// an empty split or fewer samples than shards, naming the split and the setting to change.
+std::map<std::string, SplitPart> split_samples(const ImageSource& source,
+                                               const ImageSamples& samples,
+                                               const DataConfig& config);
+
+}  // namespace galien

@@ -1,0 +1,74 @@
+// One interface over every image format: a catalogue of samples (pseudonymised patient, labels,
+// fixed split if the source has one) built up front, and per-sample loading of pixels, so the
+// shard writer streams images one at a time. open_image_source picks the format from
+// data.images.format.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "datasets/imaging/volume.h"
+#include "privacy/pseudonym.h"
+
+namespace galien {
+
+struct ImageItem {
+  std::string pseudonym;            // of the sample's patient; the raw key is never kept
+  std::string origin;               // the user's file path (or "file.npz: train 17"), for errors
+  std::int64_t line = 0;            // labels-table line or 1-based item number, for errors
+  std::int64_t label = 0;           // class index (single-label sources)
+  std::vector<std::uint8_t> multi;  // multi-label targets (K entries), or empty
+  std::string split;                // "train" | "val" | "test" when the source fixes it
+};
+
+struct LoadedImage {
+  Volume image;
+  std::optional<Volume> mask;
+  ImageAttributes attributes;  // allow-listed only
+};
+
+class ImageSource {
+ public:
+  virtual ~ImageSource() = default;
+  virtual LoadedImage load(std::size_t item) const = 0;
+
+  std::vector<ImageItem> items;
+  std::vector<std::string> classes;  // class names of the labels; empty = unlabelled source
+  bool multi_label = false;          // items carry `multi`, one entry per class
+  bool has_mask = false;
+  std::string label_source;          // where labels come from, for the manifest
+  std::string patient_key;           // how patient keys were made, for the privacy report
+  std::string source_name;           // file or folder name (no path), for the manifest
+  std::string source_sha256;         // over every input file (hash_files)
+};
+
+std::unique_ptr<ImageSource> open_image_source(const DataConfig& config,
+                                               const Pseudonymizer& pseudonymize);
+
+// Format-specific makers (one file each).
+std::unique_ptr<ImageSource> open_dicom_source(const DataConfig& config,
+                                               const Pseudonymizer& pseudonymize);
+std::unique_ptr<ImageSource> open_nifti_source(const DataConfig& config,
+                                               const Pseudonymizer& pseudonymize);
+std::unique_ptr<ImageSource> open_png_source(const DataConfig& config,
+                                             const Pseudonymizer& pseudonymize);
+std::unique_ptr<ImageSource> open_medmnist_source(const DataConfig& config,
+                                                  const Pseudonymizer& pseudonymize);
+std::unique_ptr<ImageSource> open_idx_source(const DataConfig& config,
+                                             const Pseudonymizer& pseudonymize);
+
+// SHA-256 over "relative path, file SHA-256" lines of `files` (sorted): one identity for a
+// folder of inputs. Paths are hashed, never written out.
+std::string hash_files(const std::string& root, std::vector<std::string> files);
+// The last component of a path, trailing slashes ignored: what the manifest records.
+std::string base_name(const std::string& path);
+// data.classes when set (checked to have `count` names), else "0".."count-1".
+std::vector<std::string> class_names(const DataConfig& config, std::int64_t count,
+                                     const std::string& what);
+
+}  // namespace galien

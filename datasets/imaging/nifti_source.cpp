@@ -1,0 +1,136 @@
+// NIfTI cases in the Medical Segmentation Decathlon / nnU-Net layout:
+//   imagesTr/<case>.nii.gz            (MSD; one file per case, 4D for several modalities)
+//   imagesTr/<case>_0000.nii.gz, ...  (nnU-Net; one file per channel)
+//   labelsTr/<case>.nii.gz            (segmentation mask; optional folder)
+// The case name is the patient key, pseudonymised at once.
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "core/error.h"
+#include "datasets/imaging/image_source.h"
+#include "datasets/imaging/nifti.h"
+
+namespace galien {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Case {
+  std::vector<std::string> channels;  // files, channel order
+  std::string mask;                   // empty = none
+};
+
+std::string stem(const std::string& name) {
+  for (const char* ext : {".nii.gz", ".nii"}) {
+    std::string e = ext;
+    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {
+      return name.substr(0, name.size() - e.size());
+    }
+  }
+  return "";
+}
+
+// Stacks the channel files of one case; they must share their geometry.
+Volume stack_channels(const std::vector<std::string>& files) {
+  Volume volume = read_nifti(files.front());
+  for (std::size_t c = 1; c < files.size(); ++c) {
+    Volume next = read_nifti(files[c]);
+    if (next.depth != volume.depth || next.height != volume.height ||
+        next.width != volume.width) {
+      GALIEN_USER_ERROR("NIfTI file " << files[c] << " has shape " << next.shape_text()
+                                      << " but " << files.front() << " of the same case has "
+                                      << volume.shape_text() << ": channels must match");
+    }
+    volume.channels += next.channels;
+    volume.voxels.insert(volume.voxels.end(), next.voxels.begin(), next.voxels.end());
+  }
+  return volume;
+}
+
+class NiftiSource : public ImageSource {
+ public:
+  explicit NiftiSource(std::vector<Case> cases) : cases_(std::move(cases)) {}
+  LoadedImage load(std::size_t item) const override {
+    const Case& c = cases_[item];
+    LoadedImage loaded;
+    loaded.image = stack_channels(c.channels);
+    if (!c.mask.empty()) loaded.mask = read_nifti(c.mask);
+    loaded.attributes.slices = loaded.image.depth;
+    loaded.attributes.rows = loaded.image.height;
+    loaded.attributes.columns = loaded.image.width;
+    loaded.attributes.spacing = loaded.image.spacing;
+    return loaded;
+  }
+
+ private:
+  std::vector<Case> cases_;
+};
+
+std::map<std::string, Case> find_cases(const fs::path& images) {
+  static const std::regex channel_suffix("(.+)_(\\d{4})");
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(images)) {
+    std::string name = entry.path().filename().string();
+    // "._x.nii.gz" files are macOS metadata shipped in some MSD archives: not images.
+    if (entry.is_regular_file() && name[0] != '.' && !stem(name).empty()) {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::map<std::string, Case> cases;
+  std::smatch m;
+  for (const fs::path& file : files) {
+    std::string s = stem(file.filename().string());
+    std::string name = std::regex_match(s, m, channel_suffix) ? m[1].str() : s;
+    cases[name].channels.push_back(file.string());
+  }
+  return cases;
+}
+
+}  // namespace
+
+std::unique_ptr<ImageSource> open_nifti_source(const DataConfig& config,
+                                               const Pseudonymizer& pseudonymize) {
+  fs::path root(config.image_path), images = root / "imagesTr", labels = root / "labelsTr";
+  if (!fs::is_directory(images)) {
+    GALIEN_USER_ERROR("data.images.path " << root.string() << " has no imagesTr folder "
+                                          << "(Medical Segmentation Decathlon / nnU-Net layout)");
+  }
+  std::map<std::string, Case> cases = find_cases(images);
+  if (cases.empty()) GALIEN_USER_ERROR(images.string() << " holds no .nii or .nii.gz file");
+  bool masks = fs::is_directory(labels);
+  std::vector<Case> ordered;
+  std::vector<ImageItem> items;
+  std::vector<std::string> files;
+  for (auto& [name, c] : cases) {
+    if (masks) {
+      for (const char* ext : {".nii.gz", ".nii"}) {
+        if (fs::exists(labels / (name + ext))) c.mask = (labels / (name + ext)).string();
+      }
+      if (c.mask.empty()) {
+        GALIEN_USER_ERROR("case " << c.channels.front() << " has no mask "
+                                  << (labels / name).string()
+                                  << ".nii.gz: add it, or remove the case from imagesTr");
+      }
+      files.push_back(c.mask);
+    }
+    files.insert(files.end(), c.channels.begin(), c.channels.end());
+    ImageItem item;
+    item.pseudonym = pseudonymize(name);
+    item.origin = c.channels.front();
+    item.line = static_cast<std::int64_t>(items.size()) + 1;
+    items.push_back(std::move(item));
+    ordered.push_back(c);
+  }
+  auto source = std::make_unique<NiftiSource>(std::move(ordered));
+  source->items = std::move(items);
+  source->has_mask = masks;
+  source->label_source = masks ? "labelsTr (segmentation masks)" : "";
+  source->patient_key = "the case name (file name in imagesTr without channel suffix)";
+  source->source_name = base_name(config.image_path);
+  source->source_sha256 = hash_files(root.string(), files);
+  return source;
+}
+
+}  // namespace galien

@@ -1,0 +1,38 @@
+// An image as read from any source, before intensity mapping and resampling: float voxels in
+// [C, D, H, W] order (2D images have D = 1) with the physical spacing of each spatial axis.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace galien {
+
+struct Volume {
+  std::int64_t channels = 1, depth = 1, height = 0, width = 0;
+  std::array<double, 3> spacing{1.0, 1.0, 1.0};  // mm between slices, rows, columns
+  bool volumetric = false;                        // a 3D source (DICOM series, NIfTI)
+  std::vector<float> voxels;                      // [C, D, H, W]
+
+  std::int64_t spatial_size() const { return depth * height * width; }
+  std::int64_t size() const { return channels * spatial_size(); }
+  // "[C, D, H, W]" (or "[C, H, W]" for a 2D image), for messages.
+  std::string shape_text() const;
+};
+
+// Non-identifying attributes of one image that may reach a shard's /image_meta (an allow-list
+// by construction: nothing else is ever copied from a source file's header).
+struct ImageAttributes {
+  std::string modality;                     // DICOM Modality, e.g. "CT"
+  std::int64_t rows = 0, columns = 0, slices = 0;
+  std::array<double, 3> spacing{0, 0, 0};   // source spacing (mm): slices, rows, columns
+  double slice_thickness = 0;
+  double rescale_slope = 1, rescale_intercept = 0;
+  std::string photometric;                  // e.g. "MONOCHROME2"
+  std::int64_t bits_stored = 0;
+
+  std::string to_json() const;  // only the fields that are set
+};
+
+}  // namespace galien

@@ -1,0 +1,144 @@
+// Imaging through the real executable: `galien shard` on the pydicom test files plus a generated
+// CT series (YAML config with data.images.*), then every output byte is searched for the
+// identifying values DCMTK reads from the inputs. Bad input exits 2 naming the file.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kGalien = GALIEN_EXECUTABLE;
+const std::string kSource = GALIEN_SOURCE_DIR;
+const std::string kPydicom = "/usr/lib/python3/dist-packages/pydicom/data/test_files/";
+
+struct Output {
+  int code;
+  std::string text;
+};
+
+Output run(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  std::string text;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof(buffer), pipe)) text += buffer;
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::set<std::string> identifying_values(const std::string& file) {
+  DcmFileFormat dicom;
+  EXPECT_TRUE(dicom.loadFile(file.c_str()).good()) << file;
+  std::set<std::string> values;
+  for (const DcmTagKey& tag : {DCM_PatientName, DCM_PatientID, DCM_PatientBirthDate,
+                               DCM_InstitutionName, DCM_AccessionNumber, DCM_StudyInstanceUID,
+                               DCM_SeriesInstanceUID, DCM_SOPInstanceUID}) {
+    OFString value;
+    if (dicom.getDataset()->findAndGetOFStringArray(tag, value).good() && value.length() >= 4) {
+      values.insert(value.c_str());
+    }
+  }
+  return values;
+}
+
+class ImagingCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(GALIEN_TEST_TMP) + "/e2e/" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ + "/dicom");
+    std::string fixture = "/usr/bin/python3 " + kSource +
+                          "/tests/fixtures/make_imaging_fixtures.py dicom-series " + dir_ +
+                          "/dicom";
+    ASSERT_EQ(std::system(fixture.c_str()), 0);
+    fs::copy(kPydicom + "CT_small.dcm", dir_ + "/dicom/ct_small.dcm");
+    fs::copy(kPydicom + "MR_small.dcm", dir_ + "/dicom/mr_small.dcm");
+    ASSERT_EQ(run(kGalien + " keygen " + dir_ + "/key.bin").code, 0);
+    std::ofstream(dir_ + "/ct.yaml") << "data:\n"
+                                     << "  shard_dir: " << dir_ << "/shards\n"
+                                     << "  shards: 1\n"
+                                     << "  split: {val: 0.25, test: 0.25}\n"
+                                     << "  images:\n"
+                                     << "    format: dicom\n"
+                                     << "    path: " << dir_ << "/dicom\n"
+                                     << "    shape: [4, 32, 32]\n"
+                                     << "    intensity: window\n"
+                                     << "    window_center: 40\n"
+                                     << "    window_width: 400\n"
+                                     << "privacy:\n"
+                                     << "  key_file: " << dir_ << "/key.bin\n";
+  }
+  std::string dir_;
+};
+
+TEST_F(ImagingCli, ShardHoldsNoIdentifyingByteOfThePydicomFiles) {
+  Output shard = run(kGalien + " shard " + dir_ + "/ct.yaml");
+  ASSERT_EQ(shard.code, 0) << shard.text;
+  std::set<std::string> secrets;
+  for (const auto& entry : fs::directory_iterator(dir_ + "/dicom")) {
+    auto values = identifying_values(entry.path().string());
+    secrets.insert(values.begin(), values.end());
+  }
+  for (const char* known : {"1CT1", "4MR1", "CompressedSamples^CT1", "PAT-8842-DUPONT",
+                            "DUPONT^JEANNE", "19450317"}) {
+    EXPECT_EQ(secrets.count(known), 1u) << known;
+  }
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ + "/shards")) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    std::string bytes = read_all(entry.path().string());
+    for (const std::string& secret : secrets) {
+      EXPECT_EQ(bytes.find(secret), std::string::npos) << secret << " in " << entry.path();
+    }
+  }
+  EXPECT_GE(files, 5);  // manifest, privacy report, 3 shards
+  for (const std::string& secret : secrets) {
+    EXPECT_EQ(shard.text.find(secret), std::string::npos) << secret;
+  }
+  Output verify = run(kGalien + " verify " + dir_ + "/shards");
+  EXPECT_EQ(verify.code, 0) << verify.text;
+  auto manifest = nlohmann::json::parse(read_all(dir_ + "/shards/manifest.json"));
+  EXPECT_EQ(manifest["images"]["shape"], nlohmann::json({1, 4, 32, 32}));
+}
+
+TEST_F(ImagingCli, TruncatedDicomExitsTwoNamingTheFile) {
+  std::string bytes = read_all(kPydicom + "CT_small.dcm");
+  std::ofstream(dir_ + "/dicom/cut.dcm", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  Output shard = run(kGalien + " shard " + dir_ + "/ct.yaml");
+  EXPECT_EQ(shard.code, 2) << shard.text;
+  EXPECT_NE(shard.text.find(dir_ + "/dicom/cut.dcm"), std::string::npos) << shard.text;
+  EXPECT_EQ(shard.text.find("CompressedSamples"), std::string::npos) << shard.text;
+  EXPECT_FALSE(fs::exists(dir_ + "/shards/manifest.json"));
+}
+
+TEST_F(ImagingCli, ConfigKeysListTheImagingSection) {
+  Output keys = run(kGalien + " config keys");
+  ASSERT_EQ(keys.code, 0) << keys.text;
+  for (const char* key : {"data.images.format: one of none, dicom, nifti, png, medmnist, idx",
+                          "data.images.spacing: a list of numbers", "data.images.dtype"}) {
+    EXPECT_NE(keys.text.find(key), std::string::npos) << key;
+  }
+  std::ofstream(dir_ + "/typo.yaml") << "data:\n  images:\n    fromat: dicom\n";
+  Output typo = run(kGalien + " config show " + dir_ + "/typo.yaml");
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.text.find("did you mean 'format'"), std::string::npos) << typo.text;
+}
+
+}  // namespace

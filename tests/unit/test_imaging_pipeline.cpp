@@ -1,0 +1,452 @@
+// `galien shard` with images (run_shard with data.images.format set): real DICOM from
+// python3-pydicom and generated NIfTI/PNG/MedMNIST/IDX sets go to shards that hold no byte of
+// any patient name, ID, birth date or other identifying attribute; bad input is named.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/config/config.h"
+#include "datasets/manifest.h"
+#include "datasets/shard_pipeline.h"
+#include "datasets/shard_reader.h"
+#include "datasets/shard_store.h"
+#include "imaging_test_util.h"
+#include "privacy/key_file.h"
+#include "privacy/pseudonym.h"
+
+namespace galien {
+namespace {
+
+namespace fs = std::filesystem;
+using imaging_test::make_fixture;
+using imaging_test::pydicom_file;
+using imaging_test::scratch;
+using imaging_test::user_error_of;
+
+Config image_config(const std::string& dir, const std::string& format, const std::string& path) {
+  Config config;
+  config.data.image_format = format;
+  config.data.image_path = path;
+  config.data.shard_dir = dir + "/shards";
+  config.data.shards = 1;
+  config.privacy.key_file = dir + "/key.bin";
+  if (!fs::exists(config.privacy.key_file)) generate_key_file(config.privacy.key_file);
+  config.sha256 = std::string(64, 'c');
+  return config;
+}
+
+template <typename F>
+std::string captured_log(F&& f) {
+  std::ostringstream text;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text)));
+  try {
+    f();
+  } catch (...) {
+    spdlog::set_default_logger(previous);
+    throw;
+  }
+  spdlog::set_default_logger(previous);
+  return text.str();
+}
+
+std::vector<std::string> output_files(const std::string& dir) {
+  std::vector<std::string> bytes;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) bytes.push_back(read_file(entry.path().string()));
+  }
+  return bytes;
+}
+
+// Identifying values of a DICOM file as DCMTK reads them, and each part of a person name.
+std::set<std::string> identifying_values(const std::string& file) {
+  DcmFileFormat dicom;
+  EXPECT_TRUE(dicom.loadFile(file.c_str()).good()) << file;
+  std::set<std::string> values;
+  for (const DcmTagKey& tag :
+       {DCM_PatientName, DCM_PatientID, DCM_PatientBirthDate, DCM_PatientAddress,
+        DCM_InstitutionName, DCM_ReferringPhysicianName, DCM_AccessionNumber,
+        DCM_StudyInstanceUID, DCM_SeriesInstanceUID, DCM_SOPInstanceUID}) {
+    OFString value;
+    if (dicom.getDataset()->findAndGetOFStringArray(tag, value).bad()) continue;
+    std::string text = value.c_str();
+    if (text.size() >= 4) values.insert(text);
+    std::stringstream parts(text);
+    for (std::string part; std::getline(parts, part, '^');) {
+      if (part.size() >= 4) values.insert(part);
+    }
+  }
+  return values;
+}
+
+std::vector<std::string> shard_paths(const ShardResult& result, const std::string& split) {
+  std::vector<std::string> paths;
+  for (const ShardEntry& e : result.manifest.splits.at(split).shards) {
+    paths.push_back(result.shard_dir + "/" + e.file);
+  }
+  return paths;
+}
+
+// ---------------------------------------------------------------- DICOM ("Done when")
+
+TEST(ImagingPipeline, PydicomFilesAndSeriesLeaveNoIdentifyingByteInAnyOutputOrLog) {
+  std::string dir = scratch("dicom_privacy");
+  std::string images = dir + "/dicom";
+  make_fixture("dicom-series", images);
+  fs::copy(pydicom_file("CT_small.dcm"), images + "/ct_small.dcm");
+  fs::copy(pydicom_file("MR_small.dcm"), images + "/mr_small.dcm");
+  std::set<std::string> secrets, patient_ids;
+  for (const auto& entry : fs::directory_iterator(images)) {
+    std::set<std::string> values = identifying_values(entry.path().string());
+    secrets.insert(values.begin(), values.end());
+  }
+  for (const char* id : {"1CT1", "4MR1", "PAT-8842-DUPONT", "PAT-9911-MARTIN"}) {
+    EXPECT_EQ(secrets.count(id), 1u) << id;  // DCMTK read them: the search below is real
+    patient_ids.insert(id);
+  }
+  for (const char* s : {"CompressedSamples^CT1", "19450317", "HOPITAL SAINT-LOUIS"}) {
+    EXPECT_EQ(secrets.count(s), 1u) << s;
+  }
+
+  Config config = image_config(dir, "dicom", images);
+  config.data.image_shape = {4, 32, 32};
+  config.data.image_intensity = "window";
+  config.data.val_fraction = 0.25;
+  config.data.test_fraction = 0.25;
+  ShardResult result;
+  std::string log = captured_log([&] { result = run_shard(config, false); });
+  EXPECT_CONTAINS(log, "images");
+
+  for (const std::string& bytes : output_files(config.data.shard_dir)) {
+    for (const std::string& secret : secrets) {
+      ASSERT_EQ(bytes.find(secret), std::string::npos) << secret;
+    }
+  }
+  for (const std::string& secret : secrets) EXPECT_EQ(log.find(secret), std::string::npos);
+
+  // The shards hold the keyed pseudonyms of the PatientIDs, each patient in one split, and
+  // images of the configured shape with only allow-listed attributes.
+  Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
+  std::set<std::string> expected, seen;
+  for (const std::string& id : patient_ids) expected.insert(pseudonymize(id));
+  for (const char* split : {"train", "val", "test"}) {
+    for (const std::string& path : shard_paths(result, split)) {
+      ShardReader reader(path);
+      ASSERT_TRUE(reader.has_image());
+      EXPECT_EQ(reader.data().images.shape, (std::vector<std::int64_t>{1, 4, 32, 32}));
+      for (std::int64_t i = 0; i < reader.num_samples(); ++i) {
+        EXPECT_TRUE(seen.insert(reader.data().pseudonyms[i]).second);
+        auto meta = nlohmann::json::parse(reader.data().images.meta[i]);
+        EXPECT_TRUE(meta["modality"] == "CT" || meta["modality"] == "MR") << meta;
+        for (const auto& [key, value] : meta.items()) {
+          EXPECT_TRUE(std::set<std::string>({"modality", "rows", "columns", "slices",
+                                             "spacing_mm", "slice_thickness_mm",
+                                             "rescale_slope", "rescale_intercept",
+                                             "photometric_interpretation", "bits_stored"})
+                          .count(key))
+              << key;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(seen, expected);
+  auto images_info = nlohmann::json::parse(load_manifest(result.shard_dir).images);
+  EXPECT_EQ(images_info["shape"], nlohmann::json({1, 4, 32, 32}));
+}
+
+TEST(ImagingPipeline, DicomJoinsTheClinicalTableByPatient) {
+  std::string dir = scratch("dicom_join");
+  std::string images = dir + "/dicom";
+  make_fixture("dicom-series", images);
+  fs::copy(pydicom_file("CT_small.dcm"), images + "/ct_small.dcm");
+  fs::copy(pydicom_file("MR_small.dcm"), images + "/mr_small.dcm");
+  write_file_atomic(dir + "/clinical.csv",
+                    "patient_id,age,outcome\nPAT-8842-DUPONT,70,yes\nPAT-9911-MARTIN,62,yes\n"
+                    "1CT1,55,yes\n4MR1,48,no\nPAT-0000-NOIMAGE,33,no\n");
+  Config config = image_config(dir, "dicom", images);
+  config.data.csv = dir + "/clinical.csv";
+  config.data.patient_id_column = "patient_id";
+  config.data.label_column = "outcome";
+  config.data.classes = {"no", "yes"};
+  config.data.numeric = {"age"};
+  config.data.image_shape = {2, 16, 16};
+  config.data.image_dtype = "float16";
+  config.data.val_fraction = 0.25;
+  config.data.test_fraction = 0.25;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  EXPECT_EQ(result.manifest.rejected_rows.at("clinical row without an image"), 1);
+  EXPECT_EQ(result.manifest.features.size(), 1u);
+  Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
+  std::map<std::string, std::int64_t> label_of = {{pseudonymize("PAT-8842-DUPONT"), 1},
+                                                  {pseudonymize("4MR1"), 0}};
+  std::int64_t samples = 0, series_checked = 0;
+  for (const char* split : {"train", "val", "test"}) {
+    for (const std::string& path : shard_paths(result, split)) {
+      ShardReader reader(path);
+      samples += reader.num_samples();
+      EXPECT_EQ(reader.data().num_features, 1);
+      for (std::int64_t i = 0; i < reader.num_samples(); ++i) {
+        auto it = label_of.find(reader.data().pseudonyms[i]);
+        if (it != label_of.end()) EXPECT_EQ(reader.data().labels[i], it->second);
+      }
+      std::vector<float> image(2 * 16 * 16);
+      for (std::int64_t i = 0; i < reader.num_samples(); ++i) {
+        // Raw HU as float16. The generated series have slices of -24, 76, 176, 276 HU (+1 for
+        // the second patient); 4 slices resampled to 2 average slices 0-1 and 2-3.
+        const std::string& p = reader.data().pseudonyms[i];
+        int offset = p == pseudonymize("PAT-8842-DUPONT") ? 0
+                     : p == pseudonymize("PAT-9911-MARTIN") ? 1 : -1;
+        if (offset < 0) continue;
+        reader.read_image(i, image.data());
+        EXPECT_EQ(image[0], 26 + offset);
+        EXPECT_EQ(image[16 * 16 + 5], 226 + offset);
+        ++series_checked;
+      }
+    }
+  }
+  EXPECT_EQ(samples, 4);
+  EXPECT_EQ(series_checked, 2);
+}
+
+TEST(ImagingPipeline, PatientMapNamesThePatientOfEachFolder) {
+  std::string dir = scratch("dicom_map");
+  std::string images = dir + "/dicom";
+  make_fixture("dicom-series", dir + "/flat");
+  for (const char* sub : {"/ward-a/2021", "/ward-b"}) fs::create_directories(images + sub);
+  for (int k = 0; k < 4; ++k) {
+    std::string name = "_file" + std::to_string(k) + ".dcm";
+    fs::rename(dir + "/flat/p0" + name, images + "/ward-a/2021/p0" + name);
+    fs::rename(dir + "/flat/p1" + name, images + "/ward-b/p1" + name);
+  }
+  fs::copy(pydicom_file("CT_small.dcm"), images + "/ward-a/ct.dcm");
+  write_file_atomic(dir + "/map.csv",
+                    "path,patient_id\nward-a,ALPHA-1\nward-a/2021,GAMMA-3\nward-b/,BETA-2\n");
+  Config config = image_config(dir, "dicom", images);
+  config.data.image_patient_map = dir + "/map.csv";
+  config.data.image_shape = {1, 8, 8};
+  config.data.image_dtype = "float16";
+  config.data.val_fraction = 0.34;
+  config.data.test_fraction = 0.33;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
+  std::set<std::string> seen;
+  for (const char* split : {"train", "val", "test"}) {
+    for (const std::string& path : shard_paths(result, split)) {
+      ShardData shard = read_shard(path);
+      seen.insert(shard.pseudonyms.begin(), shard.pseudonyms.end());
+    }
+  }
+  // The deepest listed folder wins; PatientID inside the files is not used.
+  EXPECT_EQ(seen, (std::set<std::string>{pseudonymize("ALPHA-1"), pseudonymize("GAMMA-3"),
+                                         pseudonymize("BETA-2")}));
+  fs::create_directories(images + "/ward-c");
+  fs::copy(pydicom_file("MR_small.dcm"), images + "/ward-c/mr.dcm");
+  std::string message = user_error_of([&] { run_shard(config, true); });
+  EXPECT_CONTAINS(message, "ward-c/mr.dcm");
+  EXPECT_CONTAINS(message, "data.images.patient_map");
+}
+
+TEST(ImagingPipeline, ImageKeysLoadFromYamlWithTheirChecks) {
+  std::string dir = scratch("config");
+  std::ofstream(dir + "/ok.yaml") << "data:\n  images:\n    format: nifti\n"
+                                  << "    shape: [64, 128, 128]\n    spacing: [2.5, 1, 0.75]\n";
+  Config config = load_config(dir + "/ok.yaml");
+  EXPECT_EQ(config.data.image_format, "nifti");
+  EXPECT_EQ(config.data.image_spacing, (std::vector<double>{2.5, 1.0, 0.75}));
+  EXPECT_CONTAINS(config.resolved_yaml, "spacing: [2.5, 1.0, 0.75]");
+  std::ofstream(dir + "/bad.yaml") << "data:\n  images:\n    spacing: [1, -2]\n";
+  std::string message = user_error_of([&] { load_config(dir + "/bad.yaml"); });
+  EXPECT_CONTAINS(message, "bad.yaml:3:");
+  EXPECT_CONTAINS(message, "data.images.spacing must be a list of numbers in (0, 1000]");
+  std::ofstream(dir + "/fmt.yaml") << "data:\n  images:\n    format: dcm\n";
+  EXPECT_CONTAINS(user_error_of([&] { load_config(dir + "/fmt.yaml"); }), "one of none, dicom");
+}
+
+// ---------------------------------------------------------------- NIfTI
+
+TEST(ImagingPipeline, NiftiImagesAndMasksKeepTheirIndexAndCaseNamesStayOut) {
+  std::string dir = scratch("nifti");
+  make_fixture("nifti", dir + "/task");
+  Config config = image_config(dir, "nifti", dir + "/task");
+  config.data.image_dtype = "float16";
+  config.data.image_gzip_level = 1;
+  config.data.val_fraction = 0.2;
+  config.data.test_fraction = 0.2;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
+  std::int64_t samples = 0;
+  for (const char* split : {"train", "val", "test"}) {
+    for (const std::string& path : shard_paths(result, split)) {
+      ShardReader reader(path);
+      ASSERT_TRUE(reader.has_mask());
+      EXPECT_EQ(reader.data().images.shape, (std::vector<std::int64_t>{1, 6, 8, 10}));
+      std::vector<float> image(480);
+      std::vector<std::uint8_t> mask(480);
+      for (std::int64_t i = 0; i < reader.num_samples(); ++i, ++samples) {
+        reader.read_image(i, image.data());
+        reader.read_mask(i, mask.data());
+        int c = int(image[0]);  // voxel (0, 0, 0) = case number
+        EXPECT_EQ(reader.data().pseudonyms[i], pseudonymize("case_00" + std::to_string(c)));
+        int z = 2, y = 5, x = 7;
+        EXPECT_EQ(image[(z * 8 + y) * 10 + x], x + 10 * y + 100 * z + c);
+        EXPECT_EQ(mask[(z * 8 + y) * 10 + x], 1);
+        EXPECT_EQ(mask[(z * 8 + 2) * 10 + x], 0);
+      }
+    }
+  }
+  EXPECT_EQ(samples, 6);
+  for (const std::string& bytes : output_files(config.data.shard_dir)) {
+    EXPECT_EQ(bytes.find("case_00"), std::string::npos);
+  }
+}
+
+TEST(ImagingPipeline, ImageOfTheWrongDimensionsNamesFileAndShapes) {
+  std::string dir = scratch("nifti_odd");
+  make_fixture("nifti", dir + "/task", "--odd");
+  Config config = image_config(dir, "nifti", dir + "/task");
+  config.data.image_dtype = "float16";
+  config.data.val_fraction = 0.2;
+  config.data.test_fraction = 0.2;
+  std::string message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
+  EXPECT_CONTAINS(message, "imagesTr/case_004.nii.gz");
+  EXPECT_CONTAINS(message, "[1, 5, 8, 10]");
+  EXPECT_CONTAINS(message, "[1, 6, 8, 10]");
+  EXPECT_FALSE(fs::exists(config.data.shard_dir + "/manifest.json"));
+  config.data.image_shape = {6, 8, 10};  // resampling makes them fit
+  captured_log([&] { run_shard(config, true); });
+}
+
+TEST(ImagingPipeline, EmptySplitIsRefused) {
+  std::string dir = scratch("nifti_empty");
+  make_fixture("nifti", dir + "/task");
+  Config config = image_config(dir, "nifti", dir + "/task");
+  config.data.image_dtype = "float16";
+  config.data.val_fraction = 0.05;  // 6 cases: no patient for val
+  config.data.test_fraction = 0.2;
+  EXPECT_CONTAINS(user_error_of([&] { run_shard(config, false); }), "split 'val' is empty");
+}
+
+// ---------------------------------------------------------------- PNG (ChestX-ray14 layout)
+
+TEST(ImagingPipeline, PngMultiLabelFromTheLabelsTable) {
+  std::string dir = scratch("png");
+  make_fixture("png", dir + "/images");
+  Config config = image_config(dir, "png", dir + "/images");
+  config.data.image_labels_csv = dir + "/images/Data_Entry.csv";
+  config.data.image_channels = 1;
+  config.data.val_fraction = 0.25;
+  config.data.test_fraction = 0.25;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  auto info = nlohmann::json::parse(result.manifest.images);
+  EXPECT_EQ(info["labels_multi"],
+            nlohmann::json({"Atelectasis", "Cardiomegaly", "Effusion", "Infiltration"}));
+  Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
+  std::int64_t samples = 0;
+  for (const char* split : {"train", "val", "test"}) {
+    for (const std::string& path : shard_paths(result, split)) {
+      ShardReader reader(path);
+      EXPECT_EQ(reader.data().images.shape, (std::vector<std::int64_t>{1, 32, 32}));
+      ASSERT_EQ(reader.data().num_labels_multi, 4);
+      std::vector<float> image(1024);
+      for (std::int64_t i = 0; i < reader.num_samples(); ++i, ++samples) {
+        reader.read_image(i, image.data());
+        int index = int(image[0]);  // pixel 0 of image i = i
+        int patient = 30000 + index / 2;
+        EXPECT_EQ(reader.data().pseudonyms[i], pseudonymize(std::to_string(patient)));
+        // findings[(i / 2) % 4]: Atelectasis | Effusion+Infiltration | none | Cardio+Effusion
+        std::vector<std::vector<std::uint8_t>> expected = {
+            {1, 0, 0, 0}, {0, 0, 1, 1}, {0, 0, 0, 0}, {0, 1, 1, 0}};
+        std::vector<std::uint8_t> row(reader.data().labels_multi.begin() + i * 4,
+                                      reader.data().labels_multi.begin() + i * 4 + 4);
+        EXPECT_EQ(row, expected[(index / 2) % 4]) << index;
+      }
+    }
+  }
+  EXPECT_EQ(samples, 24);
+  for (const std::string& bytes : output_files(config.data.shard_dir)) {
+    for (int p = 30000; p < 30012; ++p) {
+      EXPECT_EQ(bytes.find(std::to_string(p)), std::string::npos) << p;
+    }
+  }
+}
+
+TEST(ImagingPipeline, PngListedButMissingIsNamedWithItsLine) {
+  std::string dir = scratch("png_missing");
+  make_fixture("png", dir + "/images");
+  fs::remove(dir + "/images/00030003_001.png");
+  Config config = image_config(dir, "png", dir + "/images");
+  config.data.image_labels_csv = dir + "/images/Data_Entry.csv";
+  std::string message = user_error_of([&] { run_shard(config, false); });
+  EXPECT_CONTAINS(message, "00030003_001.png");
+  EXPECT_CONTAINS(message, "Data_Entry.csv:9");
+}
+
+// ---------------------------------------------------------------- MedMNIST and IDX
+
+TEST(ImagingPipeline, MedmnistSplitsComeFromTheFile) {
+  std::string dir = scratch("medmnist");
+  make_fixture("npz", dir + "/pathmnist.npz");
+  Config config = image_config(dir, "medmnist", dir + "/pathmnist.npz");
+  config.data.shards = 2;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  EXPECT_EQ(result.manifest.splits.at("train").num_samples, 20);
+  EXPECT_EQ(result.manifest.splits.at("val").num_samples, 6);
+  EXPECT_EQ(result.manifest.splits.at("test").num_samples, 8);
+  EXPECT_EQ(result.manifest.classes, (std::vector<std::string>{"0", "1", "2"}));
+  for (const std::string& path : shard_paths(result, "test")) {
+    ShardReader reader(path);
+    std::vector<float> image(784);
+    for (std::int64_t i = 0; i < reader.num_samples(); ++i) {
+      reader.read_image(i, image.data());
+      int index = int(image[400]) / 7;  // test image i is constant 7i, its label i % 3
+      EXPECT_EQ(reader.data().labels[i], index % 3);
+    }
+  }
+  config.data.shards = 7;  // val has 6 samples
+  std::string message = user_error_of([&] { run_shard(config, true); });
+  EXPECT_CONTAINS(message, "split 'val' has 6 samples but data.shards is 7");
+}
+
+TEST(ImagingPipeline, IdxTrainFileIsSplitIntoTrainAndVal) {
+  std::string dir = scratch("idx");
+  make_fixture("idx", dir + "/fashion");
+  Config config = image_config(dir, "idx", dir + "/fashion");
+  config.data.val_fraction = 0.2;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  EXPECT_EQ(result.manifest.splits.at("train").num_samples, 24);
+  EXPECT_EQ(result.manifest.splits.at("val").num_samples, 6);
+  EXPECT_EQ(result.manifest.splits.at("test").num_samples, 10);
+  EXPECT_EQ(result.manifest.classes.size(), 10u);
+}
+
+TEST(ImagingPipeline, EncryptedImageShardsReadBackThroughTheStore) {
+  std::string dir = scratch("encrypted");
+  make_fixture("npz", dir + "/m.npz");
+  Config config = image_config(dir, "medmnist", dir + "/m.npz");
+  config.privacy.encrypt = true;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  const ShardEntry& entry = result.manifest.splits.at("val").shards.at(0);
+  EXPECT_NE(entry.file.find(".enc"), std::string::npos);
+  DataKeys keys(load_key_file(config.privacy.key_file));
+  ShardData shard = load_shard(result.shard_dir, entry, result.manifest, &keys);
+  EXPECT_EQ(shard.images.shape, (std::vector<std::int64_t>{1, 28, 28}));
+  EXPECT_EQ(shard.num_samples(), 6);
+}
+
+}  // namespace
+}  // namespace galien
