@@ -12,6 +12,7 @@ namespace galien {
 class Mlp : public Model {
  public:
   Mlp(const ModelConfig& config, const ModelShape& shape);
+  using Model::forward;
   torch::Tensor forward(const torch::Tensor& inputs) override;
 
  private:

@@ -4,7 +4,14 @@
 #include <map>
 
 #include "core/error.h"
+#include "models/cox_linear.h"
+#include "models/deepsurv.h"
+#include "models/fusion.h"
 #include "models/mlp.h"
+#include "models/resnet2d.h"
+#include "models/resnet3d.h"
+#include "models/tf_cnn.h"
+#include "models/unet3d.h"
 
 namespace galien {
 namespace {
@@ -16,6 +23,13 @@ using Factory = std::function<std::shared_ptr<Model>(const ModelConfig&, const M
 const std::map<std::string, Factory>& factories() {
   static const std::map<std::string, Factory> table = {
       {"mlp", make_mlp},
+      {"deepsurv", make_deepsurv},
+      {"cox_linear", make_cox_linear},
+      {"resnet2d", make_resnet2d},
+      {"resnet3d", make_resnet3d},
+      {"unet3d", make_unet3d},
+      {"fusion", make_fusion},
+      {"tf_cnn", make_tf_cnn},
   };
   return table;
 }
