@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+bash scripts/install-test-python.sh "${BUILD_DIR:-build}/.venv-test"  # real TensorBoard reader
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 600
