@@ -80,25 +80,33 @@ Comm Comm::world() {
 
 Comm Comm::self() { return Comm(MPI_COMM_SELF, 0, 1, 0, 1); }
 
-void Comm::barrier() const { check_mpi(MPI_Barrier(comm_), "MPI_Barrier"); }
+void Comm::barrier() const {
+  WatchScope watch(watchdog_, "MPI_Barrier");
+  check_mpi(MPI_Barrier(comm_), "MPI_Barrier");
+}
 
 void Comm::allreduce_sum(float* data, std::size_t count) const {
+  WatchScope watch(watchdog_, "MPI_Allreduce(float)");
   allreduce_chunked(data, count, MPI_FLOAT, comm_);
 }
 void Comm::allreduce_sum(double* data, std::size_t count) const {
+  WatchScope watch(watchdog_, "MPI_Allreduce(double)");
   allreduce_chunked(data, count, MPI_DOUBLE, comm_);
 }
 void Comm::allreduce_sum(std::int64_t* data, std::size_t count) const {
+  WatchScope watch(watchdog_, "MPI_Allreduce(int64)");
   allreduce_chunked(data, count, MPI_INT64_T, comm_);
 }
 
 double Comm::allreduce_max(double value) const {
+  WatchScope watch(watchdog_, "MPI_Allreduce(max)");
   double result = value;
   check_mpi(MPI_Allreduce(&value, &result, 1, MPI_DOUBLE, MPI_MAX, comm_), "MPI_Allreduce(max)");
   return result;
 }
 
 void Comm::broadcast(void* data, std::size_t bytes, int root) const {
+  WatchScope watch(watchdog_, "MPI_Bcast");
   auto* p = static_cast<char*>(data);
   for (std::size_t offset = 0; offset < bytes; offset += kMaxChunk) {
     int n = static_cast<int>(std::min(kMaxChunk, bytes - offset));
@@ -114,6 +122,7 @@ void Comm::broadcast(std::string& text, int root) const {
 }
 
 std::vector<std::string> Comm::allgather(const std::string& text) const {
+  WatchScope watch(watchdog_, "MPI_Allgather");
   int mine = static_cast<int>(text.size());
   std::vector<int> lengths(static_cast<std::size_t>(size_)), offsets(static_cast<std::size_t>(size_));
   check_mpi(MPI_Allgather(&mine, 1, MPI_INT, lengths.data(), 1, MPI_INT, comm_), "MPI_Allgather");
@@ -134,9 +143,11 @@ std::vector<std::string> Comm::allgather(const std::string& text) const {
 }
 
 std::vector<float> Comm::gather(const std::vector<float>& values, int root) const {
+  WatchScope watch(watchdog_, "MPI_Gatherv(float)");
   return gather_values(values, root, MPI_FLOAT, comm_, rank_, size_);
 }
 std::vector<std::int64_t> Comm::gather(const std::vector<std::int64_t>& values, int root) const {
+  WatchScope watch(watchdog_, "MPI_Gatherv(int64)");
   return gather_values(values, root, MPI_INT64_T, comm_, rank_, size_);
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "trainers/watchdog.h"
+
 namespace galien {
 
 // MPI_Init_thread / MPI_Finalize. One per process, created by `galien train` (and MPI tests).
@@ -47,12 +49,17 @@ class Comm {
   std::vector<std::int64_t> gather(const std::vector<std::int64_t>& values, int root) const;
   // Terminates every rank of the job (a rank that hit an error must not leave others hanging).
   [[noreturn]] void abort(int code) const;
+  // Every collective of this Comm (and of copies made afterwards) reports to `watchdog`.
+  void set_watchdog(Watchdog* watchdog) { watchdog_ = watchdog; }
+  Watchdog* watchdog() const { return watchdog_; }
+  MPI_Comm handle() const { return comm_; }
 
  private:
   Comm(MPI_Comm comm, int rank, int size, int local_rank, int local_size)
       : comm_(comm), rank_(rank), size_(size), local_rank_(local_rank), local_size_(local_size) {}
   MPI_Comm comm_;
   int rank_, size_, local_rank_, local_size_;
+  Watchdog* watchdog_ = nullptr;
 };
 
 // "Open MPI v4.1.4, ..." for run cards.

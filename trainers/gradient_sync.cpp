@@ -1,58 +1,208 @@
 #include "trainers/gradient_sync.h"
 
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/torch.h>
 
 #include "core/error.h"
 
 namespace galien {
+namespace {
 
-FlatGradientSync::FlatGradientSync(std::vector<torch::Tensor> parameters, const Comm& comm)
-    : parameters_(std::move(parameters)), comm_(comm) {
-  std::int64_t total = 0;
-  for (const auto& p : parameters_) {
-    GALIEN_CHECK(p.device().is_cpu(), "CPU parameters expected (GPU sync is not built yet)");
-    total += p.numel();
-  }
-  flat_ = torch::zeros({total}, torch::kFloat32);
+// fp32 buffers where the backend wants them: CPU (pinned when the gradients live on a GPU, so
+// the staging copies are fast) or the parameters' GPU.
+torch::Tensor make_buffer(std::int64_t count, const torch::Tensor& like, const ReduceBackend& backend) {
+  auto options = torch::TensorOptions().dtype(torch::kFloat32);
+  if (backend.device_buffers()) return torch::zeros({count}, options.device(like.device()));
+  if (like.is_cuda()) options = options.pinned_memory(true);
+  return torch::zeros({count}, options);
 }
 
-void FlatGradientSync::broadcast_parameters(int root) {
-  torch::NoGradGuard no_grad;
-  std::int64_t offset = 0;
-  for (const auto& p : parameters_) {
-    flat_.narrow(0, offset, p.numel()).copy_(p.detach().reshape({-1}));
-    offset += p.numel();
-  }
-  comm_.broadcast(flat_.data_ptr<float>(), num_elements() * sizeof(float), root);
-  offset = 0;
-  for (auto& p : parameters_) {
-    p.copy_(flat_.narrow(0, offset, p.numel()).view_as(p));
-    offset += p.numel();
-  }
-}
-
-void FlatGradientSync::allreduce_gradients() {
-  if (comm_.size() == 1) return;
-  torch::NoGradGuard no_grad;
-  std::int64_t offset = 0;
-  for (const auto& p : parameters_) {
-    auto slot = flat_.narrow(0, offset, p.numel());
-    if (p.grad().defined())
-      slot.copy_(p.grad().reshape({-1}));
-    else
+// Copies gradients into the bucket buffer, except those that already live there (see
+// BucketedGradientSync: .grad() is a view into the send buffer, as in PyTorch DDP's
+// gradient_as_bucket_view, so the common case copies nothing).
+void pack(const std::vector<torch::Tensor>& params, const std::vector<std::size_t>& which,
+          const std::vector<std::int64_t>& offsets, torch::Tensor& buffer) {
+  for (std::size_t i = 0; i < which.size(); ++i) {
+    const auto& p = params[which[i]];
+    auto slot = buffer.narrow(0, offsets[i], p.numel());
+    if (!p.grad().defined())
       slot.zero_();
-    offset += p.numel();
+    else if (p.grad().data_ptr() != slot.data_ptr())
+      slot.copy_(p.grad().reshape({-1}));
   }
-  comm_.allreduce_sum(flat_.data_ptr<float>(), num_elements());
-  offset = 0;
-  for (auto& p : parameters_) {
-    auto slot = flat_.narrow(0, offset, p.numel()).view_as(p);
+}
+
+// Copies the summed gradients back into .grad(). With `home` (the send buffer, same device and
+// dtype as the parameters) a gradient that is not a view into it becomes one again, so the next
+// backward accumulates in place and the next pack copies nothing.
+void unpack(const std::vector<torch::Tensor>& params, const std::vector<std::size_t>& which,
+            const std::vector<std::int64_t>& offsets, const torch::Tensor& buffer,
+            const torch::Tensor* home) {
+  for (std::size_t i = 0; i < which.size(); ++i) {
+    auto p = params[which[i]];
+    auto slot = buffer.narrow(0, offsets[i], p.numel()).view(p.sizes());
+    if (home) {
+      auto view = home->narrow(0, offsets[i], p.numel()).view(p.sizes());
+      if (!p.grad().defined() || p.grad().data_ptr() != view.data_ptr()) p.mutable_grad() = view;
+    }
     if (p.grad().defined())
       p.mutable_grad().copy_(slot);
     else
-      p.mutable_grad() = slot.clone();
+      p.mutable_grad() = slot.to(p.device(), p.scalar_type(), false, true);
+  }
+}
+
+}  // namespace
+
+void broadcast_parameters(const std::vector<torch::Tensor>& parameters, const Comm& comm, int root) {
+  torch::NoGradGuard no_grad;
+  std::int64_t total = 0;
+  for (const auto& p : parameters) total += p.numel();
+  auto flat = torch::empty({total}, torch::kFloat32);
+  std::int64_t offset = 0;
+  for (const auto& p : parameters) {
+    flat.narrow(0, offset, p.numel()).copy_(p.detach().reshape({-1}));
     offset += p.numel();
   }
+  comm.broadcast(flat.data_ptr<float>(), static_cast<std::size_t>(total) * sizeof(float), root);
+  offset = 0;
+  for (auto p : parameters) {
+    p.copy_(flat.narrow(0, offset, p.numel()).view(p.sizes()));
+    offset += p.numel();
+  }
+}
+
+FlatGradientSync::FlatGradientSync(std::vector<torch::Tensor> parameters, ReduceBackend& backend)
+    : parameters_(std::move(parameters)), backend_(backend) {
+  std::int64_t total = 0;
+  for (const auto& p : parameters_) total += p.numel();
+  GALIEN_CHECK(!parameters_.empty(), "model without parameters");
+  send_ = make_buffer(total, parameters_.front(), backend_);
+  recv_ = make_buffer(total, parameters_.front(), backend_);
+}
+
+void FlatGradientSync::finish() {
+  torch::NoGradGuard no_grad;
+  std::vector<std::size_t> all(parameters_.size());
+  std::vector<std::int64_t> offsets(parameters_.size());
+  std::int64_t offset = 0;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    all[i] = i;
+    offsets[i] = offset;
+    offset += parameters_[i].numel();
+  }
+  pack(parameters_, all, offsets, send_);
+  backend_.reduce_now(send_.data_ptr<float>(), recv_.data_ptr<float>(),
+                      static_cast<std::size_t>(send_.numel()));
+  backend_.wait_all();
+  unpack(parameters_, all, offsets, recv_, nullptr);
+}
+
+BucketedGradientSync::BucketedGradientSync(std::vector<torch::Tensor> parameters,
+                                           ReduceBackend& backend, double bucket_mb)
+    : parameters_(std::move(parameters)), backend_(backend), bucket_of_(parameters_.size()) {
+  GALIEN_CHECK(!parameters_.empty(), "model without parameters");
+  const auto limit = static_cast<std::int64_t>(bucket_mb * 1024 * 1024 / sizeof(float));
+  std::int64_t filled = 0;
+  for (std::size_t k = parameters_.size(); k-- > 0;) {  // reverse registration order
+    if (buckets_.empty() || (filled > 0 && filled + parameters_[k].numel() > limit)) {
+      buckets_.emplace_back();
+      filled = 0;
+    }
+    buckets_.back().params.push_back(k);
+    buckets_.back().offsets.push_back(filled);
+    bucket_of_[k] = buckets_.size() - 1;
+    filled += parameters_[k].numel();
+  }
+  for (auto& bucket : buckets_) {
+    const auto& last = parameters_[bucket.params.back()];
+    const std::int64_t count = bucket.offsets.back() + last.numel();
+    bucket.send = make_buffer(count, last, backend_);
+    bucket.recv = make_buffer(count, last, backend_);
+  }
+  // Gradients as views into the send buffers when they share device and dtype: backward then
+  // accumulates straight into the buffer and packing copies nothing.
+  const auto& first = parameters_.front();
+  grads_in_buffers_ = first.scalar_type() == torch::kFloat32 &&
+                      buckets_.front().send.device() == first.device();
+  if (grads_in_buffers_) {
+    torch::NoGradGuard no_grad;
+    for (auto& bucket : buckets_) unpack(parameters_, bucket.params, bucket.offsets, bucket.send, &bucket.send);
+  }
+  // Post-accumulate hooks: they fire once the gradient has been added to .grad(). The
+  // accumulator node must be kept alive here, the tensor holds only a weak reference.
+  for (std::size_t k = 0; k < parameters_.size(); ++k) {
+    auto accumulator = torch::autograd::impl::grad_accumulator(parameters_[k]);
+    GALIEN_CHECK(accumulator, "parameter " << k << " has no gradient accumulator");
+    accumulator->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+        [this, k](const torch::autograd::variable_list& outputs,
+                  const torch::autograd::variable_list&) {
+          on_gradient_ready(k);
+          return outputs;
+        }));
+    accumulators_.push_back(std::move(accumulator));
+  }
+}
+
+BucketedGradientSync::~BucketedGradientSync() { backend_.wait_all(); }
+
+void BucketedGradientSync::prepare(bool synchronize) {
+  synchronize_ = synchronize;
+  next_to_launch_ = 0;
+  for (auto& bucket : buckets_) {
+    bucket.ready = 0;
+    bucket.launched = false;
+  }
+}
+
+void BucketedGradientSync::on_gradient_ready(std::size_t param) {
+  if (!synchronize_) return;
+  ++buckets_[bucket_of_[param]].ready;
+  launch_ready_buckets();
+  backend_.progress();
+}
+
+void BucketedGradientSync::launch_ready_buckets() {
+  while (next_to_launch_ < buckets_.size() &&
+         buckets_[next_to_launch_].ready == buckets_[next_to_launch_].params.size())
+    launch(buckets_[next_to_launch_++]);
+}
+
+void BucketedGradientSync::launch(Bucket& bucket) {
+  torch::NoGradGuard no_grad;
+  pack(parameters_, bucket.params, bucket.offsets, bucket.send);
+  backend_.start(bucket.send.data_ptr<float>(), bucket.recv.data_ptr<float>(),
+                 static_cast<std::size_t>(bucket.send.numel()));
+  bucket.launched = true;
+}
+
+void BucketedGradientSync::finish() {
+  // Buckets not launched during backward (parameters unused in this step never fire their
+  // hook; or no hook ran, as in benchmarks): reduce them now, in order, with the blocking
+  // collective, since there is nothing left to overlap with.
+  torch::NoGradGuard no_grad;
+  while (next_to_launch_ < buckets_.size()) {
+    Bucket& bucket = buckets_[next_to_launch_++];
+    pack(parameters_, bucket.params, bucket.offsets, bucket.send);
+    backend_.reduce_now(bucket.send.data_ptr<float>(), bucket.recv.data_ptr<float>(),
+                        static_cast<std::size_t>(bucket.send.numel()));
+    bucket.launched = true;
+  }
+  backend_.wait_all();
+  for (auto& bucket : buckets_)
+    unpack(parameters_, bucket.params, bucket.offsets, bucket.recv,
+           grads_in_buffers_ ? &bucket.send : nullptr);
+}
+
+std::unique_ptr<GradientSync> make_gradient_sync(const std::string& kind,
+                                                 std::vector<torch::Tensor> parameters,
+                                                 ReduceBackend& backend, double bucket_mb) {
+  if (kind == "flat") return std::make_unique<FlatGradientSync>(std::move(parameters), backend);
+  if (kind == "bucketed")
+    return std::make_unique<BucketedGradientSync>(std::move(parameters), backend, bucket_mb);
+  GALIEN_USER_ERROR("trainer.gradient_sync '" << kind << "' is not one of bucketed, flat");
 }
 
 }  // namespace galien

@@ -1,35 +1,88 @@
-// Data-parallel gradient averaging over MPI.
+// Data-parallel gradient summation.
 //
-// After backward, every parameter's gradient is packed into one flat fp32 buffer, reduced with a
-// single MPI_Allreduce (one call per step, not one per tensor: small models are latency-bound),
-// and unpacked. The loss is already divided by the global batch's real sample count, so a SUM
-// gives the gradient of the global mean loss exactly as one big process would compute it.
-// (Bucketed sync overlapped with backward is the next step: issue "HPC-grade trainer".)
+// The loss on each rank is already divided by the real sample count of the *global* batch, so
+// the sum over ranks of the gradients is the gradient of the global mean loss, exactly as one
+// big process would compute it. Reductions run in fp32 whatever the gradient dtype.
+//
+//  - FlatGradientSync: after backward, all gradients packed in one buffer, one allreduce. The
+//    reference: simple and bit-identical across runs.
+//  - BucketedGradientSync (default): parameters grouped into buckets of trainer.bucket_mb in
+//    reverse registration order (the order backward produces gradients); a bucket's
+//    non-blocking allreduce starts from an autograd hook as soon as its last gradient is
+//    accumulated, so communication overlaps the rest of backward (as PyTorch DDP and Horovod
+//    do). Buckets are launched strictly in index order, hence in the same order on every rank.
 #pragma once
 
 #include <torch/types.h>
 
+#include <memory>
 #include <vector>
 
 #include "trainers/comm.h"
+#include "trainers/reduce_backend.h"
 
 namespace galien {
 
-class FlatGradientSync {
+// Rank `root`'s parameter values on every rank (initial weights, or a resumed checkpoint).
+void broadcast_parameters(const std::vector<torch::Tensor>& parameters, const Comm& comm,
+                          int root);
+
+class GradientSync {
  public:
-  FlatGradientSync(std::vector<torch::Tensor> parameters, const Comm& comm);
+  virtual ~GradientSync() = default;
+  // Before backward. `synchronize` is false on gradient-accumulation micro-steps: nothing is
+  // communicated until the last micro-step.
+  virtual void prepare(bool synchronize) = 0;
+  // After backward of a synchronising step: every rank holds the summed gradients.
+  virtual void finish() = 0;
+};
 
-  // Rank `root`'s parameter values on every rank (initial weights).
-  void broadcast_parameters(int root);
-  // Sums gradients over ranks, in place. Undefined gradients count as zero.
-  void allreduce_gradients();
-
-  std::size_t num_elements() const { return static_cast<std::size_t>(flat_.numel()); }
+class FlatGradientSync : public GradientSync {
+ public:
+  FlatGradientSync(std::vector<torch::Tensor> parameters, ReduceBackend& backend);
+  void prepare(bool) override {}
+  void finish() override;
 
  private:
   std::vector<torch::Tensor> parameters_;
-  const Comm& comm_;
-  torch::Tensor flat_;  // fp32, contiguous, CPU
+  ReduceBackend& backend_;
+  torch::Tensor send_, recv_;
 };
+
+class BucketedGradientSync : public GradientSync {
+ public:
+  BucketedGradientSync(std::vector<torch::Tensor> parameters, ReduceBackend& backend,
+                       double bucket_mb);
+  ~BucketedGradientSync() override;
+  void prepare(bool synchronize) override;
+  void finish() override;
+  std::size_t num_buckets() const { return buckets_.size(); }
+
+ private:
+  struct Bucket {
+    std::vector<std::size_t> params;  // indices into parameters_, in reverse registration order
+    std::vector<std::int64_t> offsets;
+    torch::Tensor send, recv;         // fp32
+    std::size_t ready = 0;
+    bool launched = false;
+  };
+  void on_gradient_ready(std::size_t param);
+  void launch_ready_buckets();  // in index order, stopping at the first incomplete one
+  void launch(Bucket& bucket);
+
+  std::vector<torch::Tensor> parameters_;
+  ReduceBackend& backend_;
+  std::vector<Bucket> buckets_;
+  std::vector<std::size_t> bucket_of_;
+  std::size_t next_to_launch_ = 0;
+  bool synchronize_ = false;
+  bool grads_in_buffers_ = false;  // .grad() are views into the buckets' send buffers
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // hooks live here
+};
+
+// The sync trainer.gradient_sync asks for.
+std::unique_ptr<GradientSync> make_gradient_sync(const std::string& kind,
+                                                 std::vector<torch::Tensor> parameters,
+                                                 ReduceBackend& backend, double bucket_mb);
 
 }  // namespace galien

@@ -1,26 +1,37 @@
 #include "trainers/trainer.h"
 
 #include <torch/nn/functional/loss.h>
-#include <torch/optim/adam.h>
-#include <torch/optim/sgd.h>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
+#include <filesystem>
+#include <iostream>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "datasets/epoch_plan.h"
 #include "datasets/manifest.h"
 #include "datasets/rank_shards.h"
 #include "models/registry.h"
+#include "privacy/audit_log.h"
+#include "privacy/data_keys.h"
+#include "trainers/batch_loader.h"
 #include "trainers/checkpoint.h"
+#include "trainers/device.h"
+#include "trainers/evaluate.h"
+#include "trainers/exit_codes.h"
 #include "trainers/gradient_sync.h"
-#include "trainers/metrics.h"
+#include "trainers/lr_schedule.h"
+#include "trainers/optimizer.h"
+#include "trainers/progress.h"
 #include "trainers/run_card.h"
 #include "trainers/run_dir.h"
+#include "trainers/stop_signal.h"
+#include "trainers/tensorboard.h"
 #include "trainers/threads.h"
+#include "trainers/watchdog.h"
 
 namespace galien {
 namespace {
@@ -43,81 +54,21 @@ void check_ranks_agree(const Comm& comm, const std::string& what, const std::str
                       << " differ from rank 0; start every rank with the same config and data");
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimConfig& config,
-                                                        const std::vector<torch::Tensor>& params) {
-  if (config.name == "adam")
-    return std::make_unique<torch::optim::Adam>(
-        params, torch::optim::AdamOptions(config.learning_rate).weight_decay(config.weight_decay));
-  if (config.name == "sgd")
-    return std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(config.learning_rate)
-                    .momentum(config.momentum)
-                    .nesterov(config.nesterov)
-                    .weight_decay(config.weight_decay));
-  GALIEN_USER_ERROR("optim.name '" << config.name << "' is not one of adam, sgd");
+bool has_split(const Manifest& manifest, const std::string& split) {
+  auto it = manifest.splits.find(split);
+  return it != manifest.splits.end() && !it->second.shards.empty();
 }
 
-struct Batch {
-  torch::Tensor features, labels, weights;
-};
-
-Batch load_batch(const RankShards& shards, const RankBatch& plan) {
-  const auto n = static_cast<std::int64_t>(plan.samples.size());
-  Batch batch{torch::empty({n, shards.num_features()}, torch::kFloat32),
-              torch::empty({n}, torch::kInt64), torch::zeros({n}, torch::kFloat32)};
-  shards.gather(plan.samples, batch.features.data_ptr<float>(), batch.labels.data_ptr<std::int64_t>());
-  batch.weights.narrow(0, 0, plan.num_real).fill_(1.0f);
-  return batch;
-}
-
-// Exact metrics of one split: every rank predicts its own samples, rank 0 gathers all of them.
-// Returns the metrics on rank 0 and an empty map elsewhere.
-std::map<std::string, double> evaluate(Model& model, const RankShards& shards, int num_classes,
-                                       const Comm& comm) {
-  torch::NoGradGuard no_grad;
-  model.eval();
-  std::vector<float> probabilities, losses;
-  std::vector<std::int64_t> labels;
-  const auto samples = shards.all_owned_samples();
-  constexpr std::size_t kChunk = 4096;
-  for (std::size_t begin = 0; begin < samples.size(); begin += kChunk) {
-    RankBatch part;
-    part.samples.assign(samples.begin() + static_cast<std::ptrdiff_t>(begin),
-                        samples.begin() + static_cast<std::ptrdiff_t>(
-                                              std::min(samples.size(), begin + kChunk)));
-    part.num_real = static_cast<std::int64_t>(part.samples.size());
-    Batch batch = load_batch(shards, part);
-    auto logits = model.forward(batch.features);
-    auto loss = torch::nn::functional::cross_entropy(
-        logits, batch.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    auto prob = torch::softmax(logits, 1).contiguous();
-    probabilities.insert(probabilities.end(), prob.data_ptr<float>(), prob.data_ptr<float>() + prob.numel());
-    losses.insert(losses.end(), loss.data_ptr<float>(), loss.data_ptr<float>() + loss.numel());
-    labels.insert(labels.end(), batch.labels.data_ptr<std::int64_t>(),
-                  batch.labels.data_ptr<std::int64_t>() + batch.labels.numel());
-  }
-  model.train();
-  auto all_probabilities = comm.gather(probabilities, 0);
-  auto all_losses = comm.gather(losses, 0);
-  auto all_labels = comm.gather(labels, 0);
-  if (!comm.is_root()) return {};
-  return classification_metrics(all_probabilities, all_labels, all_losses, num_classes);
-}
-
-std::vector<float> flatten_parameters(Model& model) {
-  std::vector<float> flat;
-  for (const auto& p : model.parameters()) {
-    auto values = p.detach().reshape({-1}).contiguous();
-    flat.insert(flat.end(), values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
-  }
-  return flat;
-}
-
-std::string format_duration(double seconds) {
-  const long s = std::lround(std::max(0.0, seconds));
-  char text[32];
-  std::snprintf(text, sizeof(text), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-  return text;
+// n / (classes * count_c) from the train split's class counts (trainer.class_weights: balanced).
+torch::Tensor make_class_weights(const TrainerConfig& config, const Manifest& manifest) {
+  if (config.class_weights != "balanced") return {};
+  const auto& counts = manifest.splits.at("train").class_counts;
+  std::vector<float> weights;
+  double total = 0;
+  for (auto c : counts) total += static_cast<double>(c);
+  for (auto c : counts)
+    weights.push_back(c > 0 ? static_cast<float>(total / (counts.size() * static_cast<double>(c))) : 0.f);
+  return torch::tensor(weights);
 }
 
 void add_split_metrics(nlohmann::json& record, const std::string& split,
@@ -126,137 +77,390 @@ void add_split_metrics(nlohmann::json& record, const std::string& split,
     record[split + "/" + name] = std::isnan(value) ? nlohmann::json() : nlohmann::json(value);
 }
 
-bool has_split(const Manifest& manifest, const std::string& split) {
-  auto it = manifest.splits.find(split);
-  return it != manifest.splits.end() && !it->second.shards.empty();
+std::vector<float> flatten_parameters(Model& model) {
+  std::vector<float> flat;
+  for (const auto& p : model.parameters()) {
+    auto values = p.detach().to(torch::kCPU, torch::kFloat32).reshape({-1}).contiguous();
+    flat.insert(flat.end(), values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+  }
+  return flat;
+}
+
+// The checkpoint to resume from: trainer.resume = never | auto | a path.
+std::string resume_path(const TrainerConfig& config, const std::string& checkpoints_dir) {
+  if (config.resume == "never") return "";
+  if (config.resume == "auto") {
+    const std::string last = checkpoints_dir + "/last.pt";
+    return std::filesystem::exists(last) ? last : "";
+  }
+  if (!std::filesystem::exists(config.resume))
+    GALIEN_USER_ERROR("trainer.resume names " << config.resume << ", which does not exist");
+  return config.resume;
+}
+
+void check_resume_identity(const TrainingState& state, const Config& config,
+                           const std::string& manifest_hash, const std::string& path) {
+  if (config.trainer.resume_ignore_mismatch) return;
+  if (state.config_sha256 != config.sha256)
+    GALIEN_USER_ERROR(path << " was written by another config (SHA-256 " << state.config_sha256
+                      << ", this run " << config.sha256 << "); resume with the same config, "
+                      << "or set trainer.resume_ignore_mismatch=true, or trainer.resume=never");
+  if (state.manifest_sha256 != manifest_hash)
+    GALIEN_USER_ERROR(path << " was written for another dataset (manifest SHA-256 "
+                      << state.manifest_sha256 << ", this run " << manifest_hash << "); "
+                      << "set trainer.resume_ignore_mismatch=true to continue anyway");
+}
+
+// Everything one training run holds; the loop below reads top to bottom.
+class Run {
+ public:
+  Run(const Config& config, const Comm& comm) : config_(config), tc_(config.trainer), comm_(comm) {}
+
+  TrainResult execute();
+
+ private:
+  void set_up();
+  void record_shards_read() const;
+  void resume_if_asked();
+  bool train_epoch();  // false when the run must stop (signal)
+  void end_of_epoch();
+  void save_checkpoint(bool also_step_file);
+  TrainResult finish(const std::string& status);
+  double monitored(const nlohmann::json& record) const;
+
+  const Config& config_;
+  const TrainerConfig& tc_;
+  Comm comm_;
+  Clock::time_point start_ = Clock::now();
+  std::unique_ptr<Watchdog> watchdog_;
+  Manifest manifest_;
+  std::string manifest_hash_, run_dir_;
+  int num_classes_ = 0, threads_ = 1;
+  torch::Device device_{torch::kCPU};
+  std::unique_ptr<RankShards> train_, val_, test_;
+  std::unique_ptr<RunDirectory> run_;            // rank 0 only, like the two below
+  std::unique_ptr<TensorBoardWriter> tensorboard_;
+  std::unique_ptr<ProgressDisplay> progress_;
+  std::unique_ptr<CheckpointStore> store_;
+  std::shared_ptr<Model> model_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<ReduceBackend> backend_;
+  std::unique_ptr<GradientSync> sync_;
+  std::unique_ptr<LrSchedule> schedule_;
+  torch::Tensor class_weights_;
+  TrainingState state_;
+  StepTimings timings_;
+  std::int64_t batches_per_epoch_ = 0;
+  std::map<std::string, double> val_metrics_;
+  bool early_stopped_ = false;
+};
+
+void Run::set_up() {
+  if (config_.data.shard_dir.empty())
+    GALIEN_USER_ERROR(config_.source_file << ": data.shard_dir is not set; it must name the "
+                      << "output of `galien shard`");
+  if (tc_.batch_size < comm_.size())
+    GALIEN_USER_ERROR("trainer.batch_size " << tc_.batch_size << " is the global batch and must "
+                      << "be at least the number of ranks (" << comm_.size() << ")");
+  watchdog_ = std::make_unique<Watchdog>(
+      tc_.collective_timeout_s, comm_.rank(), [comm = comm_](const std::string& message) {
+        std::cerr << "galien: " << message << std::endl;
+        comm.abort(kExitWatchdog);
+      });
+  comm_.set_watchdog(watchdog_.get());
+  install_stop_handlers();
+  threads_ = choose_threads(tc_.threads, comm_.local_size());
+  apply_threads(threads_);
+  device_ = choose_device(tc_.device, comm_.local_rank());
+
+  run_dir_ = comm_.is_root() ? resolve_run_dir(config_) : std::string();
+  comm_.broadcast(run_dir_, 0);
+  // With the data controller's key: the manifest's HMAC is checked first and encrypted shards
+  // are decrypted in memory; without it, plain shards are checked by SHA-256 (docs/FORMAT.md).
+  const std::optional<DataKeys> keys = load_data_keys(config_.privacy.key_file);
+  const DataKeys* key = keys ? &*keys : nullptr;
+  manifest_ = load_manifest(config_.data.shard_dir, key);
+  manifest_hash_ = manifest_sha256(config_.data.shard_dir);
+  check_ranks_agree(comm_, "resolved config (SHA-256)", config_.sha256);
+  check_ranks_agree(comm_, "data manifest (SHA-256)", manifest_hash_);
+
+  num_classes_ = static_cast<int>(manifest_.classes.size());
+  const std::string& dir = config_.data.shard_dir;
+  train_ = std::make_unique<RankShards>(dir, manifest_, "train", comm_.size(), comm_.rank(), key);
+  if (has_split(manifest_, "val"))
+    val_ = std::make_unique<RankShards>(dir, manifest_, "val", comm_.size(), comm_.rank(), key);
+  if (has_split(manifest_, "test"))
+    test_ = std::make_unique<RankShards>(dir, manifest_, "test", comm_.size(), comm_.rank(), key);
+  record_shards_read();
+  store_ = std::make_unique<CheckpointStore>(run_dir_ + "/checkpoints", tc_.keep_checkpoints);
+
+  torch::manual_seed(tc_.seed);
+  model_ = make_model(config_.model, {manifest_.num_features(), num_classes_});
+  model_->to(device_);
+  broadcast_parameters(model_->parameters(), comm_, 0);
+  optimizer_ = make_optimizer(config_.optim, model_->parameters());
+  std::int64_t num_parameters = 0;
+  for (const auto& p : model_->parameters()) num_parameters += p.numel();
+  std::string shapes;
+  for (const auto& p : model_->named_parameters()) shapes += p.key() + ":" + c10::str(p.value().sizes()) + ";";
+  check_ranks_agree(comm_, "model parameters (names, shapes, order)", shapes);
+  if (comm_.size() > 1) {
+    backend_ = device_.is_cuda() && nccl_available()
+                   ? make_nccl_backend(comm_, device_.index())
+                   : make_mpi_backend(comm_, device_.is_cuda() && mpi_is_cuda_aware());
+    sync_ = make_gradient_sync(tc_.gradient_sync, model_->parameters(), *backend_, tc_.bucket_mb);
+  }
+  class_weights_ = make_class_weights(tc_, manifest_);
+  if (class_weights_.defined()) class_weights_ = class_weights_.to(device_);
+
+  batches_per_epoch_ =
+      EpochPlan(train_->shard_sizes(), comm_.size(), comm_.rank(), tc_.batch_size, tc_.seed, 0)
+          .num_batches();
+  const std::int64_t steps_per_epoch =
+      (batches_per_epoch_ + tc_.gradient_accumulation - 1) / tc_.gradient_accumulation;
+  schedule_ = std::make_unique<LrSchedule>(config_.optim, tc_.batch_size,
+                                           steps_per_epoch * tc_.epochs, steps_per_epoch);
+  state_.config_sha256 = config_.sha256;
+  state_.manifest_sha256 = manifest_hash_;
+  log::info0("training {} ({} parameters) on {} rank(s) x {} thread(s), {}, gradient sync {}{}: "
+             "{} train samples, global batch {}, {} epochs -> {}",
+             config_.model.name, num_parameters, comm_.size(), threads_, describe_device(device_),
+             comm_.size() > 1 ? tc_.gradient_sync : "none",
+             backend_ ? " over " + backend_->name() : "", manifest_.splits.at("train").num_samples,
+             tc_.batch_size, tc_.epochs, run_dir_);
+}
+
+// Tamper-evident audit log: which shards this rank of this job read (user, host and job id are
+// added by append_shards_read).
+void Run::record_shards_read() const {
+  ShardsReadEvent event{config_.data.shard_dir, manifest_hash_, config_.sha256, manifest_.key_id,
+                        {}, comm_.rank(), comm_.size()};
+  const std::pair<const char*, const RankShards*> splits[] = {
+      {"train", train_.get()}, {"val", val_.get()}, {"test", test_.get()}};
+  for (const auto& [split, shards] : splits)
+    if (shards)
+      for (int s : shards->owned())
+        event.shards.push_back(manifest_.splits.at(split).shards[static_cast<std::size_t>(s)].file);
+  append_shards_read(audit_log_path(config_), event);
+}
+
+void Run::resume_if_asked() {
+  const std::string path = resume_path(tc_, run_dir_ + "/checkpoints");
+  check_ranks_agree(comm_, "checkpoint to resume from", path);
+  if (path.empty()) return;
+  state_ = load_checkpoint(path, *model_, *optimizer_);
+  check_resume_identity(state_, config_, manifest_hash_, path);
+  schedule_->load_state(state_.schedule);
+  // Partial epoch sums were saved as global totals: rank 0 carries them, the others restart at 0.
+  if (!comm_.is_root()) state_.epoch_loss_sum = state_.epoch_samples = 0;
+  check_ranks_agree(comm_, "resume position", std::to_string(state_.step));
+  log::info0("resumed from {} at epoch {}, batch {}, step {}", path, state_.epoch + 1,
+             state_.next_batch, state_.step);
+}
+
+void Run::save_checkpoint(bool also_step_file) {
+  // The partial epoch sums are per rank: store their global totals.
+  double sums[2] = {state_.epoch_loss_sum, state_.epoch_samples};
+  comm_.allreduce_sum(sums, 2);
+  TrainingState saved = state_;
+  saved.epoch_loss_sum = sums[0];
+  saved.epoch_samples = sums[1];
+  saved.schedule = schedule_->state();
+  if (comm_.is_root() && also_step_file)
+    store_->save_step(serialize_checkpoint(*model_, *optimizer_, saved), state_.step);
+  comm_.barrier();  // no rank runs ahead of a checkpoint it might need
+}
+
+bool Run::train_epoch() {
+  namespace F = torch::nn::functional;
+  EpochPlan plan(train_->shard_sizes(), comm_.size(), comm_.rank(), tc_.batch_size, tc_.seed,
+                 static_cast<std::uint64_t>(state_.epoch));
+  BatchLoader loader(*train_, plan, state_.next_batch, tc_.prefetch_batches, device_);
+  auto loss_options = F::CrossEntropyFuncOptions().reduction(torch::kNone);
+  if (class_weights_.defined()) loss_options = loss_options.weight(class_weights_);
+  const int accumulation = tc_.gradient_accumulation;
+  double normaliser = 0;
+  if (progress_) progress_->begin_epoch(static_cast<int>(state_.epoch) + 1, state_.next_batch);
+  const std::int64_t first_batch = state_.next_batch;  // > 0 when resuming mid-epoch
+  for (std::int64_t b = first_batch; b < plan.num_batches(); ++b) {
+    const auto t0 = Clock::now();
+    const bool first_micro = b % accumulation == 0 || b == first_batch;
+    const bool last_micro = (b + 1) % accumulation == 0 || b + 1 == plan.num_batches();
+    if (first_micro) {
+      zero_gradients(model_->parameters());
+      // Real samples of every global micro-batch in this optimiser step: the loss normaliser.
+      normaliser = 0;
+      const std::int64_t group = b - b % accumulation;
+      for (std::int64_t m = group; m < std::min(plan.num_batches(), group + accumulation); ++m)
+        normaliser += static_cast<double>(plan.batch(m).global_real);
+    }
+    Batch batch = loader.next();
+    const auto t1 = Clock::now();
+    if (sync_) sync_->prepare(last_micro);
+    auto per_sample = F::cross_entropy(model_->forward(batch.features), batch.labels, loss_options);
+    auto weighted = (per_sample * batch.weights).sum();
+    (weighted / normaliser).backward();
+    const auto t2 = Clock::now();
+    state_.epoch_loss_sum += weighted.item<double>();
+    state_.epoch_samples += static_cast<double>(batch.num_real);
+    state_.next_batch = b + 1;
+    if (progress_)
+      progress_->step(weighted.item<double>() / std::max<std::int64_t>(1, batch.num_real),
+                      batch.global_real);
+    if (!last_micro) {
+      timings_.add(std::chrono::duration<double>(t1 - t0).count(),
+                   std::chrono::duration<double>(t2 - t1).count(), 0);
+      continue;
+    }
+    if (sync_) sync_->finish();
+    const auto t3 = Clock::now();
+    if (config_.optim.clip_grad_norm > 0)
+      clip_gradient_norm(model_->parameters(), config_.optim.clip_grad_norm);
+    set_learning_rate(*optimizer_, schedule_->at(state_.step));
+    optimizer_->step();
+    ++state_.step;
+    watchdog_->set_step(state_.step);
+    timings_.add(std::chrono::duration<double>(t1 - t0).count(),
+                 std::chrono::duration<double>((t2 - t1) + (Clock::now() - t3)).count(),
+                 std::chrono::duration<double>(t3 - t2).count());
+    if (tc_.log_every_steps > 0 && state_.step % tc_.log_every_steps == 0 && !stderr_is_terminal())
+      log::info0("step {} | batch loss {:.4f}", state_.step, weighted.item<double>() / std::max(1.0, static_cast<double>(batch.num_real)));
+    // All ranks agree on stopping, so they all leave at the same step boundary.
+    const bool stop = comm_.allreduce_max(stop_requested() ? 1.0 : 0.0) > 0;
+    if (stop || (tc_.checkpoint_every_steps > 0 && state_.step % tc_.checkpoint_every_steps == 0))
+      save_checkpoint(true);
+    if (stop) return false;
+  }
+  return true;
+}
+
+double Run::monitored(const nlohmann::json& record) const {
+  auto it = record.find(tc_.monitor);
+  if (it == record.end()) {
+    std::string logged;
+    for (const auto& item : record.items()) logged += (logged.empty() ? "" : ", ") + item.key();
+    GALIEN_USER_ERROR("trainer.monitor '" << tc_.monitor << "' is not a logged metric; logged: "
+                      << logged);
+  }
+  return it->is_null() ? std::nan("") : it->get<double>();
+}
+
+void Run::end_of_epoch() {
+  double sums[2] = {state_.epoch_loss_sum, state_.epoch_samples};
+  comm_.allreduce_sum(sums, 2);
+  if (val_)
+    val_metrics_ = evaluate_split(*model_, *val_, num_classes_, comm_, device_, class_weights_);
+  // Rank 0 decides (it holds the metrics) and tells the others: improved?, early stop?
+  double decision[3] = {0, 0, 0};  // improved, stop early, monitored value
+  if (comm_.is_root()) {
+    nlohmann::json record{{"epoch", state_.epoch + 1}, {"step", state_.step},
+                          {"train/loss", sums[0] / sums[1]},
+                          {"learning_rate", schedule_->at(std::max<std::int64_t>(0, state_.step - 1))},
+                          {"time_s", seconds_since(start_)}};
+    add_split_metrics(record, "val", val_metrics_);
+    const double value = monitored(record);
+    const bool higher = tc_.monitor_mode == "max";
+    const bool improved = !std::isnan(value) &&
+                          (!state_.has_best || (higher ? value > state_.best_metric : value < state_.best_metric));
+    decision[0] = improved;
+    decision[1] = !improved && tc_.early_stopping_patience > 0 &&
+                  state_.epochs_without_improvement + 1 >= tc_.early_stopping_patience;
+    decision[2] = value;
+    run_->append_metrics(record);
+    std::map<std::string, double> scalars;
+    for (const auto& [key, x] : record.items())
+      if (key != "epoch" && key != "step") scalars[key] = x.is_null() ? std::nan("") : x.get<double>();
+    tensorboard_->add_scalars(scalars, state_.step);
+    tensorboard_->flush();
+    std::map<std::string, double> shown{{"train/loss", sums[0] / sums[1]}};
+    for (const auto& [name, v] : val_metrics_)
+      if (name == "loss" || name == "accuracy" || name == "auc") shown["val/" + name] = v;
+    progress_->end_epoch(shown);
+  }
+  comm_.broadcast(decision, sizeof(decision), 0);
+  schedule_->end_of_epoch(decision[2], tc_.monitor_mode == "max");
+  if (decision[0] > 0) {
+    state_.best_metric = decision[2];
+    state_.has_best = true;
+    state_.epochs_without_improvement = 0;
+  } else {
+    ++state_.epochs_without_improvement;
+  }
+  early_stopped_ = decision[1] > 0;
+  ++state_.epoch;
+  state_.next_batch = 0;
+  state_.epoch_loss_sum = state_.epoch_samples = 0;
+  const bool periodic = tc_.checkpoint_every_steps == 0;
+  if (periodic || decision[0] > 0) {
+    TrainingState saved = state_;
+    saved.schedule = schedule_->state();
+    if (comm_.is_root()) {
+      const std::string bytes = serialize_checkpoint(*model_, *optimizer_, saved);
+      if (periodic) store_->save_step(bytes, state_.step);
+      if (decision[0] > 0) store_->save_named(bytes, "best.pt");
+    }
+    comm_.barrier();
+  }
+}
+
+TrainResult Run::finish(const std::string& status) {
+  std::map<std::string, double> test_metrics;
+  if (test_ && status == "completed")
+    test_metrics = evaluate_split(*model_, *test_, num_classes_, comm_, device_, class_weights_);
+  TrainResult result{status, run_dir_, {}, flatten_parameters(*model_)};
+  if (!comm_.is_root()) return result;
+  if (status == "completed") save_model_checkpoint(*model_, run_dir_ + "/checkpoints/final.pt");
+  nlohmann::json metrics = nlohmann::json::object();
+  add_split_metrics(metrics, "val", val_metrics_);
+  add_split_metrics(metrics, "test", test_metrics);
+  result.summary = {{"status", status},
+                    {"world_size", comm_.size()},
+                    {"epochs_completed", state_.epoch},
+                    {"steps", state_.step},
+                    {"early_stopped", early_stopped_},
+                    {"metrics", metrics},
+                    {"parameters_sha256", parameters_sha256(result.parameters)},
+                    {"config_sha256", config_.sha256},
+                    {"data_manifest_sha256", manifest_hash_},
+                    {"device", describe_device(device_)},
+                    {"checkpoint", status == "completed" ? "checkpoints/final.pt" : "checkpoints/last.pt"},
+                    {"time_s", seconds_since(start_)},
+                    {"timings_ms_per_step", timings_.to_json()}};
+  if (status == "stopped") result.summary["stop_signal"] = stop_signal_number();
+  run_->write_summary(result.summary);
+  RunCardInfo card{config_, manifest_, manifest_hash_, comm_.size(), threads_, result.summary};
+  run_->write_text("run_card.md", render_run_card(card));
+  log::info0("{}: {} -> {}", status, metrics.dump(), run_dir_);
+  return result;
+}
+
+TrainResult Run::execute() {
+  set_up();
+  resume_if_asked();
+  // Only now, once a refused resume can no longer leave a half-changed run directory behind.
+  if (comm_.is_root()) {
+    run_ = std::make_unique<RunDirectory>(run_dir_, config_);
+    tensorboard_ = std::make_unique<TensorBoardWriter>(run_dir_ + "/tensorboard");
+    progress_ = std::make_unique<ProgressDisplay>(std::cerr, stderr_is_terminal(), tc_.epochs,
+                                                  batches_per_epoch_);
+  }
+  while (state_.epoch < tc_.epochs && !early_stopped_) {
+    if (!train_epoch()) return finish("stopped");
+    end_of_epoch();
+  }
+  return finish("completed");
 }
 
 }  // namespace
 
+std::string parameters_sha256(const std::vector<float>& parameters) {
+  return sha256_hex(std::string_view(reinterpret_cast<const char*>(parameters.data()),
+                                     parameters.size() * sizeof(float)));
+}
+
 TrainResult train(const Config& config, const Comm& comm) {
-  const auto start = Clock::now();
-  const TrainerConfig& tc = config.trainer;
-  if (config.data.shard_dir.empty())
-    GALIEN_USER_ERROR(config.source_file << ": data.shard_dir is not set; it must name the output "
-                      << "of `galien shard`");
-  if (tc.batch_size < comm.size())
-    GALIEN_USER_ERROR("trainer.batch_size " << tc.batch_size << " is the global batch and must be "
-                      << "at least the number of ranks (" << comm.size() << ")");
-
-  const int threads = choose_threads(tc.threads, comm.local_size());
-  apply_threads(threads);
-
-  TrainResult result;
-  result.run_dir = comm.is_root() ? resolve_run_dir(config) : std::string();
-  comm.broadcast(result.run_dir, 0);
-
-  const Manifest manifest = load_manifest(config.data.shard_dir);
-  const std::string manifest_hash = manifest_sha256(config.data.shard_dir);
-  check_ranks_agree(comm, "resolved config (SHA-256)", config.sha256);
-  check_ranks_agree(comm, "data manifest (SHA-256)", manifest_hash);
-
-  const int num_classes = static_cast<int>(manifest.classes.size());
-  RankShards train_data(config.data.shard_dir, manifest, "train", comm.size(), comm.rank());
-  std::unique_ptr<RankShards> val_data, test_data;
-  if (has_split(manifest, "val"))
-    val_data = std::make_unique<RankShards>(config.data.shard_dir, manifest, "val", comm.size(), comm.rank());
-  if (has_split(manifest, "test"))
-    test_data = std::make_unique<RankShards>(config.data.shard_dir, manifest, "test", comm.size(), comm.rank());
-
-  std::unique_ptr<RunDirectory> run;
-  if (comm.is_root()) run = std::make_unique<RunDirectory>(result.run_dir, config);
-
-  torch::manual_seed(tc.seed);
-  auto model = make_model(config.model, {manifest.num_features(), num_classes});
-  FlatGradientSync sync(model->parameters(), comm);
-  sync.broadcast_parameters(0);
-  auto optimizer = make_optimizer(config.optim, model->parameters());
-  check_ranks_agree(comm, "parameter count", std::to_string(sync.num_elements()));
-
-  const std::int64_t train_samples = manifest.splits.at("train").num_samples;
-  log::info0("training {} ({} parameters) on {} rank(s) x {} thread(s): {} train samples, global "
-             "batch {}, {} epochs -> {}", config.model.name, sync.num_elements(), comm.size(),
-             threads, train_samples, tc.batch_size, tc.epochs, result.run_dir);
-
-  StepTimings timings;
-  std::int64_t step = 0;
-  std::map<std::string, double> val_metrics;
-  for (int epoch = 0; epoch < tc.epochs; ++epoch) {
-    const auto epoch_start = Clock::now();
-    EpochPlan plan(train_data.shard_sizes(), comm.size(), comm.rank(), tc.batch_size, tc.seed,
-                   static_cast<std::uint64_t>(epoch));
-    double loss_and_count[2] = {0.0, 0.0};
-    for (std::int64_t b = 0; b < plan.num_batches(); ++b, ++step) {
-      auto t0 = Clock::now();
-      const RankBatch part = plan.batch(b);
-      Batch batch = load_batch(train_data, part);
-      auto t1 = Clock::now();
-      auto logits = model->forward(batch.features);
-      auto per_sample = torch::nn::functional::cross_entropy(
-          logits, batch.labels,
-          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-      auto weighted = (per_sample * batch.weights).sum();
-      // Divided by the global batch's real count: the SUM over ranks is the global mean.
-      auto loss = weighted / static_cast<double>(part.global_real);
-      optimizer->zero_grad();
-      loss.backward();
-      auto t2 = Clock::now();
-      sync.allreduce_gradients();
-      auto t3 = Clock::now();
-      optimizer->step();
-      auto t4 = Clock::now();
-      timings.add(std::chrono::duration<double>(t1 - t0).count(),
-                  std::chrono::duration<double>((t2 - t1) + (t4 - t3)).count(),
-                  std::chrono::duration<double>(t3 - t2).count());
-      loss_and_count[0] += weighted.item<double>();
-      loss_and_count[1] += static_cast<double>(part.num_real);
-      if (tc.log_every_steps > 0 && (step + 1) % tc.log_every_steps == 0)
-        log::info0("step {} | local loss {:.4f}", step + 1, loss.item<double>() * comm.size());
-    }
-    comm.allreduce_sum(loss_and_count, 2);
-    const double epoch_seconds = seconds_since(epoch_start);
-    if (val_data) val_metrics = evaluate(*model, *val_data, num_classes, comm);
-    if (comm.is_root()) {
-      nlohmann::json record{{"epoch", epoch + 1}, {"step", step},
-                            {"train/loss", loss_and_count[0] / loss_and_count[1]},
-                            {"samples_per_s", loss_and_count[1] / epoch_seconds},
-                            {"time_s", seconds_since(start)}};
-      add_split_metrics(record, "val", val_metrics);
-      run->append_metrics(record);
-      const double eta = seconds_since(start) / (epoch + 1) * (tc.epochs - epoch - 1);
-      std::string val_text;
-      for (const auto& [name, value] : val_metrics) val_text += fmt::format(" | val/{} {:.4f}", name, value);
-      log::info0("epoch {}/{} | train/loss {:.4f}{} | {:.0f} samples/s | ETA {}", epoch + 1,
-                 tc.epochs, loss_and_count[0] / loss_and_count[1], val_text,
-                 loss_and_count[1] / epoch_seconds, format_duration(eta));
-    }
-  }
-
-  std::map<std::string, double> test_metrics;
-  if (test_data) test_metrics = evaluate(*model, *test_data, num_classes, comm);
-  result.parameters = flatten_parameters(*model);
-
-  if (comm.is_root()) {
-    save_model_checkpoint(*model, run->checkpoints_dir() + "/final.pt");
-    nlohmann::json metrics = nlohmann::json::object();
-    add_split_metrics(metrics, "val", val_metrics);
-    add_split_metrics(metrics, "test", test_metrics);
-    result.summary = {{"status", "completed"},
-                      {"world_size", comm.size()},
-                      {"epochs_completed", tc.epochs},
-                      {"steps", step},
-                      {"metrics", metrics},
-                      {"config_sha256", config.sha256},
-                      {"data_manifest_sha256", manifest_hash},
-                      {"checkpoint", "checkpoints/final.pt"},
-                      {"time_s", seconds_since(start)},
-                      {"timings_ms_per_step", timings.to_json()}};
-    run->write_summary(result.summary);
-    RunCardInfo card{config, manifest, manifest_hash, comm.size(), threads, result.summary};
-    run->write_text("run_card.md", render_run_card(card));
-    log::info0("test: {} -> {}", metrics.dump(), result.run_dir);
-  }
-  return result;
+  Run run(config, comm);
+  return run.execute();
 }
 
 }  // namespace galien

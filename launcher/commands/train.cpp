@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "launcher/commands/commands.h"
 #include "trainers/comm.h"
+#include "trainers/exit_codes.h"
 #include "trainers/trainer.h"
 
 namespace galien::commands {
@@ -22,16 +23,17 @@ Runner add_train(CLI::App& app, int* argc, char*** argv) {
     const Comm comm = Comm::world();
     log::set_rank(comm.rank(), comm.size());
     try {
-      train(load_config(*path, *overrides), comm);
-      return 0;
+      const TrainResult result = train(load_config(*path, *overrides), comm);
+      // Stopped by SIGUSR1/SIGTERM after a checkpoint: the job script requeues on this code.
+      return result.status == "stopped" ? kExitStopped : kExitOk;
     } catch (const std::exception& e) {
       const bool user = dynamic_cast<const UserError*>(&e) != nullptr;
       std::cerr << "galien: " << (user ? "error" : "internal error")
                 << (comm.size() > 1 ? " on rank " + std::to_string(comm.rank()) : "") << ": "
                 << e.what() << std::endl;
       // The other ranks may be waiting in a collective: take the whole job down, never hang.
-      if (comm.size() > 1) comm.abort(user ? 2 : 1);
-      return user ? 2 : 1;
+      if (comm.size() > 1) comm.abort(user ? kExitUserError : kExitInternalError);
+      return user ? kExitUserError : kExitInternalError;
     }
   };
 }

@@ -3,13 +3,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 
 #include "core/config/config.h"
 #include "core/error.h"
 #include "datasets/shard_pipeline.h"
 #include "privacy/key_file.h"
+#include "trainers/checkpoint.h"
 #include "trainers/comm.h"
+#include "trainers/stop_signal.h"
 #include "trainers/trainer.h"
 
 namespace galien {
@@ -97,6 +100,65 @@ TEST_F(TrainingMpi, RanksWithDifferentConfigsFailAtStartupNamingTheRank) {
     EXPECT_NE(std::string(e.what()).find("rank(s) 1 differ from rank 0"), std::string::npos)
         << e.what();
   }
+}
+
+TEST_F(TrainingMpi, BucketedOverlappedSyncGivesTheSameParametersAsOneFlatAllreduce) {
+  const Comm comm = Comm::world();
+  // 0.001 MB buckets: the MLP's ~1.5k parameters are spread over several buckets.
+  TrainResult bucketed = train(
+      wdbc_config("bucketed", {"trainer.gradient_sync=bucketed", "trainer.bucket_mb=0.001"}), comm);
+  TrainResult flat = train(wdbc_config("flat", {"trainer.gradient_sync=flat"}), comm);
+  EXPECT_EQ(max_abs_diff(bucketed.parameters, flat.parameters), 0.0);
+}
+
+TEST_F(TrainingMpi, GradientAccumulationOfTwoHalfBatchesEqualsOneFullBatch) {
+  const Comm comm = Comm::world();
+  // The epoch's sample stream does not depend on the batch size, so two micro-batches of 16
+  // hold exactly the samples of one batch of 32.
+  TrainResult full = train(wdbc_config("full-batch", {"trainer.batch_size=32"}), comm);
+  TrainResult accumulated = train(
+      wdbc_config("accumulated", {"trainer.batch_size=16", "trainer.gradient_accumulation=2"}), comm);
+  if (comm.is_root())  // summary.json is rank 0's
+    EXPECT_EQ(full.summary.value("steps", -1), accumulated.summary.value("steps", -1));
+  EXPECT_LT(max_abs_diff(full.parameters, accumulated.parameters), 1e-5);
+}
+
+TEST_F(TrainingMpi, StopSignalOnOneRankStopsAllWithACheckpointAndResumeEndsLikeAnUninterruptedRun) {
+  const Comm comm = Comm::world();
+  const std::vector<std::string> common{"optim.name=adam", "optim.learning_rate=0.003",
+                                        "model.dropout=0.2", "trainer.checkpoint_every_steps=7"};
+  TrainResult reference = train(wdbc_config("uninterrupted", common), comm);
+
+  // Rank 1 alone "receives" SIGUSR1 before the first step: every rank stops at the first step
+  // boundary (mid-epoch), rank 0 writes the checkpoint.
+  if (comm.rank() == 1) std::raise(SIGUSR1);
+  TrainResult stopped = train(wdbc_config("interrupted", common), comm);
+  clear_stop_request();
+  EXPECT_EQ(stopped.status, "stopped");
+  if (comm.is_root()) {
+    EXPECT_EQ(stopped.summary["status"], "stopped");
+    EXPECT_EQ(stopped.summary["steps"], 1);
+    EXPECT_TRUE(std::filesystem::exists(kDir + "/runs/interrupted/checkpoints/last.pt"));
+  }
+  // Same command again (as a requeued job runs it): trainer.resume=auto picks up last.pt.
+  TrainResult resumed = train(wdbc_config("interrupted", common), comm);
+  EXPECT_EQ(resumed.status, "completed");
+  EXPECT_EQ(max_abs_diff(resumed.parameters, reference.parameters), 0.0)
+      << "resume must be bitwise exact on CPU";
+  if (comm.is_root())
+    EXPECT_EQ(resumed.summary["parameters_sha256"], reference.summary["parameters_sha256"]);
+}
+
+TEST_F(TrainingMpi, ResumeRefusesACheckpointFromAnotherConfig) {
+  const Comm comm = Comm::world();
+  if (comm.rank() == 0) std::raise(SIGUSR1);
+  train(wdbc_config("other-config"), comm);
+  clear_stop_request();
+  EXPECT_THROW(train(wdbc_config("other-config", {"optim.learning_rate=0.01"}), comm), UserError);
+  TrainResult forced = train(
+      wdbc_config("other-config", {"optim.learning_rate=0.01", "trainer.resume_ignore_mismatch=true"}),
+      comm);
+  EXPECT_EQ(forced.status, "completed");
 }
 
 }  // namespace

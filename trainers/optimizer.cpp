@@ -1,0 +1,55 @@
+#include "trainers/optimizer.h"
+
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace galien {
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimConfig& config,
+                                                        const std::vector<torch::Tensor>& params) {
+  if (config.name == "adam")
+    return std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(config.learning_rate).weight_decay(config.weight_decay));
+  if (config.name == "adamw")
+    return std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(config.learning_rate).weight_decay(config.weight_decay));
+  if (config.name == "sgd")
+    return std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(config.learning_rate)
+                    .momentum(config.momentum)
+                    .nesterov(config.nesterov)
+                    .weight_decay(config.weight_decay));
+  GALIEN_USER_ERROR("optim.name '" << config.name << "' is not one of adam, adamw, sgd");
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+void zero_gradients(const std::vector<torch::Tensor>& params) {
+  torch::NoGradGuard no_grad;
+  for (const auto& p : params)
+    if (p.grad().defined()) p.mutable_grad().zero_();
+}
+
+double clip_gradient_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+  torch::NoGradGuard no_grad;
+  double sum_of_squares = 0.0;
+  for (const auto& p : params)
+    if (p.grad().defined()) sum_of_squares += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
+  const double norm = std::sqrt(sum_of_squares);
+  if (max_norm > 0 && norm > max_norm) {
+    const double scale = max_norm / (norm + 1e-6);
+    for (const auto& p : params)
+      if (p.grad().defined()) p.mutable_grad().mul_(scale);
+  }
+  return norm;
+}
+
+}  // namespace galien
