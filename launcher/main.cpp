@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   remember(galien::commands::add_verify(app));
   remember(galien::commands::add_train(app, &argc, &argv));
   remember(galien::commands::add_launch(app));
+  remember(galien::commands::add_runs(app));
+  remember(galien::commands::add_audit(app));
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -17,5 +17,7 @@ Runner add_shard(CLI::App& app);
 Runner add_verify(CLI::App& app);
 Runner add_train(CLI::App& app, int* argc, char*** argv);
 Runner add_launch(CLI::App& app);
+Runner add_runs(CLI::App& app);
+Runner add_audit(CLI::App& app);
 
 }  // namespace galien::commands

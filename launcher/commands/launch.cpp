@@ -1,29 +1,54 @@
-// galien launch CONFIG --ranks N [key=value ...]: start `galien train` locally through mpirun
-// and print the run directory. (Slurm submission: `--cluster`, a later issue.)
+// galien launch CONFIG [key=value ...]: start `galien train` locally through mpirun (--ranks N),
+// or render a Slurm job from a cluster profile and submit it (--cluster NAME; docs/clusters.md).
+// A config with a `sweep:` section runs one training per point: one after the other locally, a
+// job array on a cluster.
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/config/config.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "launcher/commands/commands.h"
 #include "launcher/local_launch.h"
+#include "launcher/slurm/cluster_launch.h"
+#include "launcher/slurm/profile.h"
+#include "launcher/slurm/runs_summary.h"
+#include "launcher/slurm/sweep.h"
 #include "trainers/run_dir.h"
 
 namespace galien::commands {
 namespace {
+
+namespace fs = std::filesystem;
+
+struct LaunchOptions {
+  std::string path;
+  std::vector<std::string> overrides;
+  slurm::ClusterFlags cluster;  // ranks and dry_run also apply locally
+};
 
 std::string self_executable() {
   char path[4096];
   ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
   GALIEN_CHECK(n > 0, "readlink /proc/self/exe");
   return std::string(path, static_cast<std::size_t>(n));
+}
+
+volatile pid_t g_child = 0;
+
+// A signal sent to `galien launch` (Ctrl-C, a batch system's SIGTERM, Slurm's SIGUSR1) goes to
+// mpirun, which forwards it to the ranks: they checkpoint and stop instead of being orphaned.
+extern "C" void forward_signal(int signal_number) {
+  if (g_child > 0) ::kill(g_child, signal_number);
 }
 
 int run_and_wait(const std::vector<std::string>& command) {
@@ -38,51 +63,151 @@ int run_and_wait(const std::vector<std::string>& command) {
               << " (install Open MPI: scripts/install-deps.sh, or `module load openmpi`)\n";
     ::_exit(127);
   }
+  g_child = pid;
+  struct sigaction action {};
+  action.sa_handler = forward_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (int signal_number : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT})
+    sigaction(signal_number, &action, nullptr);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_child = 0;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+std::string profile_list() {
+  std::string list;
+  for (const auto& name : slurm::available_profiles()) list += (list.empty() ? "" : ", ") + name;
+  return list.empty() ? "none found" : list;
+}
+
+// The run directory, absolute: a requeued job or a later `runs summarize` finds it from anywhere.
+// A sweep's default directory is <output_dir>/<name>-sweep-<time>.
+std::string absolute_run_dir(const Config& config, bool sweep) {
+  std::string dir = config.trainer.run_dir;
+  if (dir.empty()) {
+    Config named = config;
+    if (sweep) named.name += "-sweep";
+    dir = default_run_dir(named);
+  }
+  return fs::absolute(dir).lexically_normal().string();
+}
+
+// One training here through mpirun, into `run_dir`; prints the run directory and its status.
+int launch_locally(const LaunchOptions& o, const std::vector<std::string>& overrides,
+                   const std::string& run_dir, int ranks) {
+  LocalLaunch launch;
+  launch.ranks = ranks;
+  launch.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  launch.as_root = ::geteuid() == 0;
+  launch.executable = self_executable();
+  launch.train_args = {o.path};
+  launch.train_args.insert(launch.train_args.end(), overrides.begin(), overrides.end());
+  launch.train_args.push_back("trainer.run_dir=" + run_dir);
+  const auto command = mpirun_command(launch);
+  std::string shown;
+  for (const auto& arg : command) shown += (shown.empty() ? "" : " ") + arg;
+  std::cout << "galien launch: " << shown << std::endl;
+  if (o.cluster.dry_run) return 0;
+  const std::string threads = std::to_string(threads_per_rank(launch));
+  ::setenv("OMP_NUM_THREADS", threads.c_str(), 1);
+  ::setenv("OPENBLAS_NUM_THREADS", threads.c_str(), 1);
+  const int code = run_and_wait(command);
+  std::cout << "run directory: " << run_dir << std::endl;
+  std::ifstream summary(run_dir + "/summary.json");
+  if (summary) {
+    auto json = nlohmann::json::parse(summary, nullptr, false);
+    if (!json.is_discarded()) std::cout << "status: " << json.value("status", "?") << std::endl;
+  }
+  return code;
+}
+
+// A sweep here: every point's config is checked first, then the points run one after the
+// other, each in its own directory of the sweep directory, and the summary table follows.
+int launch_sweep_locally(const LaunchOptions& o, const Config& config,
+                         const std::vector<slurm::SweepPoint>& points, int ranks) {
+  const std::string dir = absolute_run_dir(config, true);
+  std::vector<std::vector<std::string>> point_overrides;
+  for (const auto& point : points) {
+    auto overrides = o.overrides;
+    overrides.insert(overrides.end(), point.begin(), point.end());
+    load_config(o.path, overrides);
+    point_overrides.push_back(std::move(overrides));
+  }
+  if (!o.cluster.dry_run) slurm::write_sweep_file(dir, config, o.overrides, points);
+  int worst = 0;
+  for (std::size_t i = 0; i < points.size(); ++i)
+    worst = std::max(
+        worst, launch_locally(o, point_overrides[i], dir + "/" + slurm::point_dir_name(i), ranks));
+  if (o.cluster.dry_run) return worst;
+  const std::string table = slurm::summary_table(dir, slurm::read_runs(dir));
+  write_file_atomic(dir + "/summary.md", table);
+  std::cout << table << "sweep directory: " << dir << std::endl;
+  return worst;
+}
+
+bool cluster_only_flags(const slurm::ClusterFlags& f) {
+  return f.nodes || f.tasks_per_node || f.cpus_per_task || !f.time.empty() || !f.account.empty() ||
+         !f.qos.empty() || !f.partition.empty() || f.shard || !f.after.empty();
+}
+
+int run_launch(const LaunchOptions& o) {
+  // Validate here, before starting any process: a typo fails in a second, not after mpirun.
+  const Config config = load_config(o.path, o.overrides);
+  const std::string cluster = o.cluster.cluster.empty() ? config.launch.cluster : o.cluster.cluster;
+  const auto points = slurm::sweep_points(config);
+  if (!cluster.empty() && cluster != "local") {
+    slurm::ClusterFlags flags = o.cluster;
+    flags.cluster = cluster;
+    const slurm::ClusterLaunch launch{o.path, o.overrides, self_executable(),
+                                      fs::current_path().string(),
+                                      absolute_run_dir(config, !points.empty())};
+    return slurm::launch_on_cluster(config, launch, flags, std::cout);
+  }
+  if (cluster_only_flags(o.cluster))
+    GALIEN_USER_ERROR(
+        "--nodes, --time, --account, --qos, --partition, --tasks-per-node, "
+        "--cpus-per-task, --shard and --after need --cluster NAME (or "
+        "launch.cluster)");
+  const int ranks = o.cluster.ranks > 0 ? o.cluster.ranks : config.launch.ranks;
+  if (!points.empty()) return launch_sweep_locally(o, config, points, ranks);
+  return launch_locally(o, o.overrides, absolute_run_dir(config, false), ranks);
 }
 
 }  // namespace
 
 Runner add_launch(CLI::App& app) {
-  auto* cmd = app.add_subcommand("launch", "Start a training job locally through mpirun");
-  auto path = std::make_shared<std::string>();
-  auto overrides = std::make_shared<std::vector<std::string>>();
-  auto ranks = std::make_shared<int>(0);
-  cmd->add_option("config", *path, "YAML config file")->required();
-  cmd->add_option("overrides", *overrides, "key.path=value overrides");
-  cmd->add_option("--ranks,-n", *ranks, "MPI ranks (default: launch.ranks)")->check(CLI::Range(1, 100000));
-  return [=] {
-    // Validate here, before starting any process: a typo fails in a second, not after mpirun.
-    Config config = load_config(*path, *overrides);
-    const std::string run_dir = resolve_run_dir(config);
-    LocalLaunch launch;
-    launch.ranks = *ranks > 0 ? *ranks : config.launch.ranks;
-    launch.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    launch.as_root = ::geteuid() == 0;
-    launch.executable = self_executable();
-    launch.train_args = {*path};
-    launch.train_args.insert(launch.train_args.end(), overrides->begin(), overrides->end());
-    launch.train_args.push_back("trainer.run_dir=" + run_dir);
-    const std::string threads = std::to_string(threads_per_rank(launch));
-    ::setenv("OMP_NUM_THREADS", threads.c_str(), 1);
-    ::setenv("OPENBLAS_NUM_THREADS", threads.c_str(), 1);
-
-    const auto command = mpirun_command(launch);
-    std::string shown;
-    for (const auto& arg : command) shown += (shown.empty() ? "" : " ") + arg;
-    std::cout << "galien launch: " << shown << std::endl;
-    const int code = run_and_wait(command);
-    std::cout << "run directory: " << run_dir << std::endl;
-    std::ifstream summary(run_dir + "/summary.json");
-    if (summary) {
-      auto json = nlohmann::json::parse(summary, nullptr, false);
-      if (!json.is_discarded()) std::cout << "status: " << json.value("status", "?") << std::endl;
-    }
-    return code;
-  };
+  auto* cmd = app.add_subcommand(
+      "launch", "Start training: locally through mpirun, or as a Slurm job (--cluster NAME)");
+  auto o = std::make_shared<LaunchOptions>();
+  slurm::ClusterFlags& f = o->cluster;
+  cmd->add_option("config", o->path, "YAML config file")->required();
+  cmd->add_option("overrides", o->overrides, "key.path=value overrides");
+  cmd->add_option("--ranks,-n", f.ranks,
+                  "MPI ranks here; tasks per node on a CPU-only cluster (default: launch.ranks)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--cluster", f.cluster,
+                  "cluster profile name or .yaml file (default: launch.cluster; 'local' = mpirun)");
+  cmd->add_option("--nodes,-N", f.nodes, "nodes (default: launch.nodes)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--tasks-per-node", f.tasks_per_node, "ranks per node (default: one per GPU)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--cpus-per-task", f.cpus_per_task, "cores per rank (default: node share)")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--time,-t", f.time, "time limit, e.g. 20:00:00 (default: launch.time)");
+  cmd->add_option("--account,-A", f.account, "project to charge (the profile adds @h100 etc.)");
+  cmd->add_option("--qos,-q", f.qos, "QoS (default: the shortest that fits --time)");
+  cmd->add_option("--partition,-p", f.partition, "partition (default: the profile's)");
+  cmd->add_flag("--dry-run", f.dry_run, "print the job script (or mpirun command); run nothing");
+  cmd->add_flag("--shard", f.shard, "shard in a job of its own first; training waits for it");
+  cmd->add_option("--after", f.after, "job id the training waits for (afterok)")
+      ->check(CLI::Number);
+  cmd->footer("Cluster profiles: " + profile_list() +
+              " (slurm/, or $GALIEN_PROFILE_PATH). See docs/clusters.md.");
+  return [o] { return run_launch(*o); };
 }
 
 }  // namespace galien::commands
