@@ -4,7 +4,31 @@ galien_test(test_config SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_config.cpp
 galien_test(test_privacy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_privacy.cpp LIBS galien_privacy)
 galien_test(test_datasets SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_datasets.cpp LIBS galien_datasets)
 galien_test(test_epoch_plan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_epoch_plan.cpp LIBS galien_datasets)
+galien_test(test_imaging_shard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_shard.cpp LIBS galien_datasets)
+galien_test(test_imaging_readers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_readers.cpp LIBS galien_datasets)
+galien_test(test_imaging_pipeline SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_pipeline.cpp LIBS galien_datasets)
+galien_test(test_crypto SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_crypto.cpp LIBS galien_privacy)
+galien_test(test_encrypted_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_encrypted_shards.cpp LIBS galien_datasets)
 if(GALIEN_BUILD_TRAINING)
+  galien_test(test_trainer_parts SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_trainer_parts.cpp LIBS galien_comm)
+  galien_test(test_device SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_device.cpp LIBS galien_trainers)
   galien_test(test_metrics SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_metrics.cpp LIBS galien_comm)
+  # Observability (docs/observability.md). test_tensorboard reads its files back with the real
+  # TensorBoard from the venv of scripts/install-test-python.sh, and fails if it is missing.
+  galien_test(test_tensorboard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_tensorboard.cpp LIBS galien_comm)
+  target_compile_definitions(test_tensorboard PRIVATE
+    GALIEN_TEST_PYTHON="${CMAKE_BINARY_DIR}/.venv-test/bin/python")
+  galien_test(test_metrics_suite SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_metrics_suite.cpp LIBS galien_comm)
+  galien_test(test_progress SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_progress.cpp LIBS galien_comm)
+  galien_test(test_run_card SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_run_card.cpp LIBS galien_comm)
+  # Models and losses (docs/models.md).
+  galien_test(test_models SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_models.cpp LIBS galien_models)
+  galien_test(test_losses SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_losses.cpp LIBS galien_models)
+  galien_test(test_concordance SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_concordance.cpp LIBS galien_comm)
+  galien_test(test_cox_rotterdam SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_cox_rotterdam.cpp
+              LIBS galien_models galien_comm galien_datasets)
   galien_test(test_local_launch SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_local_launch.cpp LIBS galien_launch)
 endif()
+galien_test(test_risk SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_risk.cpp LIBS galien_privacy)
+galien_test(test_audit_log SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_audit_log.cpp LIBS galien_privacy)
+galien_test(test_pseudonymisation_policy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_pseudonymisation_policy.cpp LIBS galien_datasets)
