@@ -14,6 +14,7 @@
 #include "datasets/imaging/image_pipeline.h"
 #include "datasets/privacy_step.h"
 #include "datasets/shard.h"
+#include "datasets/shard_output.h"
 #include "datasets/shard_store.h"
 #include "datasets/split.h"
 #include "datasets/tabular.h"
@@ -26,25 +27,10 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-std::string utc_now_iso8601() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 void check_settings(const Config& config, bool overwrite) {
   if (config.data.csv.empty()) GALIEN_USER_ERROR("data.csv is not set: name the clinical table");
-  if (config.data.shard_dir.empty()) {
-    GALIEN_USER_ERROR("data.shard_dir is not set: name the output directory");
-  }
-  std::string manifest = (fs::path(config.data.shard_dir) / "manifest.json").string();
-  if (!overwrite && fs::exists(manifest)) {
-    GALIEN_USER_ERROR(manifest << " already exists: pass --overwrite to replace these shards, or "
-                               << "set another data.shard_dir");
-  }
+  check_output_dir(config, overwrite);
 }
 
 // The raw patient keys are replaced here and not kept: only pseudonyms go further.
@@ -137,20 +123,6 @@ Json privacy_report(const Config& config, const EncodedTable& table, const Manif
           {"patients_per_split", patients},
           {"patients_in_more_than_one_split", 0},
           {"split_disjointness_verified", true}};
-}
-
-// With --overwrite, shards of an earlier run that the new manifest does not list would only
-// mislead; only files named like galien shards are touched.
-void remove_stale_shards(const std::string& dir, const Manifest& manifest) {
-  static const std::regex kShardName("(train|val|test)-[0-9]{5}\\.h5(\\.enc)?");
-  std::set<std::string> listed;
-  for (const auto& [name, split] : manifest.splits) {
-    for (const ShardEntry& shard : split.shards) listed.insert(shard.file);
-  }
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
-    std::string file = entry.path().filename().string();
-    if (std::regex_match(file, kShardName) && listed.count(file) == 0) fs::remove(entry.path());
-  }
 }
 
 void log_summary(const Manifest& manifest, const std::string& dir) {

@@ -22,31 +22,15 @@
 #include "privacy/pseudonym.h"
 #include "privacy/report.h"
 
+#include "datasets/shard_output.h"
+
 namespace galien {
 namespace {
 
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-std::string utc_now_iso8601() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
-void check_settings(const Config& config, bool overwrite) {
-  if (config.data.shard_dir.empty()) {
-    GALIEN_USER_ERROR("data.shard_dir is not set: name the output directory");
-  }
-  std::string manifest = (fs::path(config.data.shard_dir) / "manifest.json").string();
-  if (!overwrite && fs::exists(manifest)) {
-    GALIEN_USER_ERROR(manifest << " already exists: pass --overwrite to replace these shards, or "
-                               << "set another data.shard_dir");
-  }
-}
 
 // The clinical table, when data.csv is set: the same policy, encoding and pseudonyms as the
 // tabular pipeline.
@@ -225,17 +209,6 @@ void verify_no_shared_patients(const std::map<std::string, SplitPart>& splits,
   }
 }
 
-void remove_stale_shards(const std::string& dir, const Manifest& manifest) {
-  static const std::regex kShardName("(train|val|test)-[0-9]{5}\\.h5(\\.enc)?");
-  std::set<std::string> listed;
-  for (const auto& [name, split] : manifest.splits) {
-    for (const ShardEntry& shard : split.shards) listed.insert(shard.file);
-  }
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
-    std::string file = entry.path().filename().string();
-    if (std::regex_match(file, kShardName) && listed.count(file) == 0) fs::remove(entry.path());
-  }
-}
 
 Manifest describe(const Config& config, const ImageSource& source, const Clinical& clinical,
                   const ImageSamples& samples, const SecretKey& key) {
@@ -266,7 +239,7 @@ Manifest describe(const Config& config, const ImageSource& source, const Clinica
 }  // namespace
 
 ShardResult run_image_shard(const Config& config, bool overwrite) {
-  check_settings(config, overwrite);
+  check_output_dir(config, overwrite);
   SecretKey key = load_key_file(config.privacy.key_file);
   PseudonymisationPolicy policy(config, key);  // checks privacy.* before any work
   Pseudonymizer pseudonymize(key);
