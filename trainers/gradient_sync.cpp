@@ -5,6 +5,8 @@
 #include <torch/csrc/autograd/variable.h>
 #include <torch/torch.h>
 
+#include <cstring>
+
 #include "core/error.h"
 
 namespace galien {
@@ -24,13 +26,18 @@ torch::Tensor make_buffer(std::int64_t count, const torch::Tensor& like, const R
 // gradient_as_bucket_view, so the common case copies nothing).
 void pack(const std::vector<torch::Tensor>& params, const std::vector<std::size_t>& which,
           const std::vector<std::int64_t>& offsets, torch::Tensor& buffer) {
+  float* base = buffer.data_ptr<float>();
   for (std::size_t i = 0; i < which.size(); ++i) {
     const auto& p = params[which[i]];
+    const torch::Tensor& grad = p.grad();
+    // Pointer comparison, not tensor views: per-tensor LibTorch calls cost microseconds each,
+    // which dominates small buckets (docs/BENCHMARKS.md).
+    if (grad.defined() && grad.data_ptr() == base + offsets[i]) continue;
     auto slot = buffer.narrow(0, offsets[i], p.numel());
-    if (!p.grad().defined())
+    if (!grad.defined())
       slot.zero_();
-    else if (p.grad().data_ptr() != slot.data_ptr())
-      slot.copy_(p.grad().reshape({-1}));
+    else
+      slot.copy_(grad.reshape({-1}));
   }
 }
 
@@ -40,11 +47,20 @@ void pack(const std::vector<torch::Tensor>& params, const std::vector<std::size_
 void unpack(const std::vector<torch::Tensor>& params, const std::vector<std::size_t>& which,
             const std::vector<std::int64_t>& offsets, const torch::Tensor& buffer,
             const torch::Tensor* home) {
+  const float* source = buffer.data_ptr<float>();
+  float* home_base = home ? home->data_ptr<float>() : nullptr;
+  const bool host = buffer.device().is_cpu();
   for (std::size_t i = 0; i < which.size(); ++i) {
     auto p = params[which[i]];
-    auto slot = buffer.narrow(0, offsets[i], p.numel()).view(p.sizes());
+    const std::int64_t n = p.numel();
+    // The common case on CPU: .grad() is already its view into `home`: one memcpy, no tensors.
+    if (home && host && p.grad().defined() && p.grad().data_ptr() == home_base + offsets[i]) {
+      std::memcpy(home_base + offsets[i], source + offsets[i], static_cast<std::size_t>(n) * sizeof(float));
+      continue;
+    }
+    auto slot = buffer.narrow(0, offsets[i], n).view(p.sizes());
     if (home) {
-      auto view = home->narrow(0, offsets[i], p.numel()).view(p.sizes());
+      auto view = home->narrow(0, offsets[i], n).view(p.sizes());
       if (!p.grad().defined() || p.grad().data_ptr() != view.data_ptr()) p.mutable_grad() = view;
     }
     if (p.grad().defined())
