@@ -43,6 +43,11 @@ std::vector<int> EpochPlan::owned_shards(int num_shards, int world_size, int ran
   return owned;
 }
 
+std::int64_t EpochPlan::global_real(std::int64_t b) const {
+  GALIEN_CHECK(b >= 0 && b < num_batches_, "batch " << b << " of " << num_batches_);
+  return std::min(global_batch_, static_cast<std::int64_t>(stream_.size()) - b * global_batch_);
+}
+
 RankBatch EpochPlan::batch(std::int64_t b) const {
   GALIEN_CHECK(b >= 0 && b < num_batches_, "batch " << b << " of " << num_batches_);
   const auto begin = static_cast<std::size_t>(b * global_batch_);

@@ -37,6 +37,8 @@ class EpochPlan {
 
   std::int64_t num_batches() const { return num_batches_; }
   RankBatch batch(std::int64_t b) const;
+  // Real samples in global batch b (all ranks together), without building the batch.
+  std::int64_t global_real(std::int64_t b) const;
   // Shards owned by `rank` under world size `world_size`.
   static std::vector<int> owned_shards(int num_shards, int world_size, int rank);
 

@@ -292,7 +292,7 @@ bool Run::train_epoch() {
       normaliser = 0;
       const std::int64_t group = b - b % accumulation;
       for (std::int64_t m = group; m < std::min(plan.num_batches(), group + accumulation); ++m)
-        normaliser += static_cast<double>(plan.batch(m).global_real);
+        normaliser += static_cast<double>(plan.global_real(m));
     }
     Batch batch = loader.next();
     const auto t1 = Clock::now();

@@ -78,6 +78,16 @@ TEST(EpochPlan, OrderIsReproducibleAndChangesWithEpochAndSeed) {
   EXPECT_NE(order(5, 2), order(6, 2));
 }
 
+TEST(EpochPlan, GlobalRealCountsWithoutBuildingTheBatch) {
+  for (int world : {1, 2, 3})
+    for (int r = 0; r < world; ++r) {
+      EpochPlan plan(kSizes, world, r, 8, 7, 0);
+      for (std::int64_t b = 0; b < plan.num_batches(); ++b)
+        EXPECT_EQ(plan.global_real(b), plan.batch(b).global_real) << "batch " << b;
+    }
+  EXPECT_EQ(EpochPlan(kSizes, 1, 0, 16, 7, 0).global_real(2), 40 - 32);  // the short last batch
+}
+
 TEST(EpochPlan, FewerShardsThanRanksIsAClearError) {
   try {
     EpochPlan plan({5, 5}, 4, 0, 4, 0, 0);
