@@ -7,26 +7,15 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include "tests/support/test_support.h"
 
 namespace {
 
 const std::string kGalien = GALIEN_EXECUTABLE;
 const std::string kSource = GALIEN_SOURCE_DIR;
 
-struct Output {
-  int code;
-  std::string text;
-};
-
-Output run(const std::string& args) {
-  std::string command = "cd " + kSource + " && " + kGalien + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string text;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof(buffer), pipe)) text += buffer;
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
+using galien::test::Output;
+Output run(const std::string& args) { return galien::test::run_in(kSource, kGalien + " " + args); }
 
 // ctest runs each test as its own process, possibly in parallel: one fresh folder per test.
 class CliEndToEnd : public ::testing::Test {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include "tests/support/test_support.h"
 
 namespace {
 
@@ -16,23 +17,9 @@ namespace fs = std::filesystem;
 const std::string kGalien = GALIEN_EXECUTABLE;
 const std::string kSource = GALIEN_SOURCE_DIR;
 
-struct Output {
-  int code;
-  std::string text;
-};
+using galien::test::Output;
+Output run(const std::string& args) { return galien::test::run_in(kSource, kGalien + " " + args); }
 
-Output run(const std::string& args) {
-  std::string command = "cd " + kSource + " && " + kGalien + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string text;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof(buffer), pipe)) text += buffer;
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
-
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE((text).find(part), std::string::npos) << "no '" << (part) << "' in:\n" << (text)
 
 void flip_byte(const std::string& path, std::uintmax_t offset) {
   std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);

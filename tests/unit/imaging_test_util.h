@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "tests/support/test_support.h"
 
 namespace galien::imaging_test {
 
@@ -20,16 +21,7 @@ inline std::string scratch(const std::string& name) {
   return dir;
 }
 
-template <typename F>
-std::string user_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no UserError thrown";
-  return "";
-}
+using test::user_error_of;
 
 // Runs the fixture script; fails the test when it fails.
 inline void make_fixture(const std::string& kind, const std::string& out,
@@ -47,5 +39,3 @@ inline std::string pydicom_file(const std::string& name) {
 
 }  // namespace galien::imaging_test
 
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)

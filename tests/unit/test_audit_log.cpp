@@ -11,14 +11,13 @@
 #include "core/fs.h"
 #include "core/hash.h"
 #include "privacy/audit_log.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
 namespace {
 
 using Json = nlohmann::ordered_json;
 
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)
 
 std::string scratch(const std::string& name) {
   std::string dir = std::string(GALIEN_TEST_TMP) + "/audit_log/" + name;

@@ -23,6 +23,7 @@
 #include "datasets/tabular.h"
 #include "privacy/key_file.h"
 #include "privacy/pseudonym.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
 namespace {
@@ -37,19 +38,8 @@ std::string scratch(const std::string& name) {
   return dir;
 }
 
-template <typename F>
-std::string user_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no UserError thrown";
-  return "";
-}
+using test::user_error_of;
 
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)
 
 CsvTable csv_of(const std::string& text) { return parse_csv(text, "t.csv"); }
 

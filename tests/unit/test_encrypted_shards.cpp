@@ -21,6 +21,7 @@
 #include "datasets/shard_pipeline.h"
 #include "datasets/shard_store.h"
 #include "privacy/data_keys.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
 namespace {
@@ -34,19 +35,8 @@ std::string scratch(const std::string& name) {
   return dir;
 }
 
-template <typename F>
-std::string user_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no UserError thrown";
-  return "";
-}
+using test::user_error_of;
 
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)
 
 ShardData sample_shard() {
   ShardData shard;

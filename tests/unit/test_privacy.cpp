@@ -10,6 +10,7 @@
 #include "core/hash.h"
 #include "privacy/key_file.h"
 #include "privacy/pseudonym.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
 namespace {
@@ -22,16 +23,7 @@ std::string scratch(const std::string& name) {
   return dir;
 }
 
-template <typename F>
-std::string user_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no UserError thrown";
-  return "";
-}
+using test::user_error_of;
 
 std::string run_command(const std::string& command) {
   std::string output;

@@ -19,6 +19,7 @@
 #include "privacy/free_text.h"
 #include "privacy/key_file.h"
 #include "tests/unit/synthetic_population.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
 namespace {
@@ -26,19 +27,8 @@ namespace {
 using Json = nlohmann::json;
 namespace fs = std::filesystem;
 
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)
 
-template <typename F>
-std::string user_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no UserError thrown";
-  return "";
-}
+using test::user_error_of;
 
 std::string scratch(const std::string& name) {
   std::string dir = std::string(GALIEN_TEST_TMP) + "/policy/" + name;

@@ -8,23 +8,13 @@
 #include "privacy/risk.h"
 #include "privacy/risk_gate.h"
 #include "tests/unit/synthetic_population.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
 namespace {
 
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)
 
-template <typename F>
-std::string user_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no UserError thrown";
-  return "";
-}
+using test::user_error_of;
 
 std::vector<std::string> numbered(int count) {
   std::vector<std::string> out;
