@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "privacy/data_keys.h"
 
 namespace galien {
 namespace {
@@ -54,31 +55,39 @@ std::string make_header(const std::string& name, const Bytes& nonce) {
   GALIEN_USER_ERROR("shard " << path << ": authentication failed: " << reason << "; " << cause);
 }
 
-// What the manifest's SHA-256 (over the bytes on disk) says about a failure, computed only
-// once something has failed.
-std::string likely_cause(bool sha256_matches, const std::string& expected_sha256) {
-  if (expected_sha256.empty()) {
-    return "either the key is not the one that wrote it (check privacy.key_file) or the file "
-           "was modified or damaged (copy it again from the data controller)";
+// What the manifest's SHA-256 (over the bytes on disk) and key ids say about a failure,
+// computed only once something has failed.
+std::string likely_cause(bool sha256_matches, const ShardExpectation& expected) {
+  if (expected.sha256.empty()) {
+    return "either the key is not the one that wrote it (check privacy.key_file, or --key of "
+           "galien verify) or the file was modified or damaged (copy it again from the data "
+           "controller)";
   }
   if (!sha256_matches) {
-    return "its SHA-256 differs from manifest.json's, so the file was modified or damaged: "
-           "copy it again from the data controller, or re-run `galien shard`";
+    return "its SHA-256 differs from manifest.json's, so this file was modified or damaged "
+           "after `galien shard` wrote it: copy it again from the data controller, or re-run "
+           "`galien shard`";
   }
-  return "the file is the one `galien shard` wrote, so the key is not the one that wrote it: "
-         "check privacy.key_file";
+  std::string cause = "the file is the one `galien shard` wrote, so the key is not the one that "
+                      "wrote it: ";
+  if (!expected.data_key_id.empty() && !expected.given_key_id.empty() &&
+      expected.data_key_id != expected.given_key_id) {
+    return cause + wrong_key_advice(expected.data_key_id, expected.given_key_id);
+  }
+  return cause + "use the data controller's key for this dataset (privacy.key_file, or --key "
+                 "of galien verify)";
 }
 
 std::string likely_cause(const std::uint8_t* bytes, std::size_t size,
-                         const std::string& expected_sha256) {
-  if (expected_sha256.empty()) return likely_cause(false, expected_sha256);
+                         const ShardExpectation& expected) {
+  if (expected.sha256.empty()) return likely_cause(false, expected);
   return likely_cause(
-      sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes), size)) == expected_sha256,
-      expected_sha256);
+      sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes), size)) == expected.sha256,
+      expected);
 }
 
-std::string likely_cause_from_file(const std::string& path, const std::string& expected_sha256) {
-  return likely_cause(expected_sha256 == sha256_file_hex(path), expected_sha256);
+std::string likely_cause_from_file(const std::string& path, const ShardExpectation& expected) {
+  return likely_cause(expected.sha256 == sha256_file_hex(path), expected);
 }
 
 // Checks everything that can be checked before the tag. Returns why the header is not acceptable
@@ -130,12 +139,12 @@ namespace {
 // Authenticates and decrypts the container in place; returns where the plaintext HDF5 image is.
 std::pair<std::uint8_t*, std::size_t> decrypt_in_place(std::uint8_t* bytes, std::size_t size,
                                                        const std::string& path, const Key256& key,
-                                                       const std::string& expected_sha256) {
+                                                       const ShardExpectation& expected) {
   // The likely cause is worked out only on failure: hashing costs as much as decrypting.
   std::size_t header_size = 0;
   std::string problem = header_problem(bytes, size, path, header_size);
   if (!problem.empty()) {
-    authentication_failed(path, problem, likely_cause(bytes, size, expected_sha256));
+    authentication_failed(path, problem, likely_cause(bytes, size, expected));
   }
   // Decrypted in place: no second buffer, one pass less over memory.
   std::uint8_t* text = bytes + header_size;
@@ -143,9 +152,9 @@ std::pair<std::uint8_t*, std::size_t> decrypt_in_place(std::uint8_t* bytes, std:
   if (!aes256gcm_decrypt(key, bytes + kNonceOffset, bytes, header_size, text, text_size,
                          bytes + size - kGcmTagSize, text)) {
     // The buffer was wiped; the file on disk still tells a modified file from a wrong key.
-    std::string cause = likely_cause(nullptr, 0, "");
-    if (!expected_sha256.empty() && std::filesystem::is_regular_file(path)) {
-      cause = likely_cause_from_file(path, expected_sha256);
+    std::string cause = likely_cause(nullptr, 0, ShardExpectation{});
+    if (!expected.sha256.empty() && std::filesystem::is_regular_file(path)) {
+      cause = likely_cause_from_file(path, expected);
     }
     authentication_failed(path, "the AES-256-GCM tag does not match", cause);
   }
@@ -156,16 +165,15 @@ std::pair<std::uint8_t*, std::size_t> decrypt_in_place(std::uint8_t* bytes, std:
 }  // namespace
 
 ShardData open_encrypted_shard(std::uint8_t* bytes, std::size_t size, const std::string& path,
-                               const Key256& key, const std::string& expected_sha256) {
-  auto [text, text_size] = decrypt_in_place(bytes, size, path, key, expected_sha256);
+                               const Key256& key, const ShardExpectation& expected) {
+  auto [text, text_size] = decrypt_in_place(bytes, size, path, key, expected);
   return read_shard_image(text, text_size, path);
 }
 
 std::vector<std::uint8_t> decrypt_shard_file(const std::string& path, const Key256& key,
-                                             const std::string& expected_sha256) {
+                                             const ShardExpectation& expected) {
   FileBytes file = read_shard_bytes(path);
-  auto [text, text_size] = decrypt_in_place(file.data.get(), file.size, path, key,
-                                            expected_sha256);
+  auto [text, text_size] = decrypt_in_place(file.data.get(), file.size, path, key, expected);
   return std::vector<std::uint8_t>(text, text + text_size);
 }
 

@@ -36,17 +36,25 @@ constexpr int kContainerMinor = 0;
 // file name of `path` is the one recorded (and authenticated) in the header.
 void write_encrypted_shard(const std::string& path, const ShardData& shard, const Key256& key);
 
+// What manifest.json says about a shard, used only to explain a failure (any may be empty).
+struct ShardExpectation {
+  std::string sha256;        // SHA-256 of the file on disk
+  std::string data_key_id;   // the key id the shards were written with (manifest key_id)
+  std::string given_key_id;  // the key id of the key file the reader holds
+};
+
 // Authenticates and decrypts the container `bytes` (the whole file as read) in place and reads
 // the shard from there; `bytes` is overwritten (plaintext, or zeros on failure). UserError
 // "shard PATH: authentication failed: ..." on any mismatch: wrong key, changed byte,
-// truncation, or a header naming another file. With `expected_sha256` (the manifest's), the
-// message says which of "wrong key" and "modified file" it is (re-reading the file to tell).
+// truncation, or a header naming another file. With the manifest's SHA-256 in `expected`, the
+// message says which of "wrong key" and "modified file" it is (re-reading the file to tell),
+// and with both key ids, which key wrote the shards.
 ShardData open_encrypted_shard(std::uint8_t* bytes, std::size_t size, const std::string& path,
-                               const Key256& key, const std::string& expected_sha256 = {});
+                               const Key256& key, const ShardExpectation& expected = {});
 // The authenticated, decrypted HDF5 file image of a container file (for ShardReader, which
 // keeps the image to read pixels one sample at a time). Errors as open_encrypted_shard's.
 std::vector<std::uint8_t> decrypt_shard_file(const std::string& path, const Key256& key,
-                                             const std::string& expected_sha256 = {});
+                                             const ShardExpectation& expected = {});
 // Reads the file and opens it as above.
 ShardData read_encrypted_shard(const std::string& path, const Key256& key);
 

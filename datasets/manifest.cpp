@@ -67,9 +67,29 @@ Json to_json(const Manifest& m) {
           {"rejected_rows", m.rejected_rows},
           {"label_column", m.label_column},
           {"classes", m.classes},
-          {"features", features},
-          {"splits", splits},
-          {"encryption", encryption}};
+          {"task", m.task}};
+  if (m.task == "survival") {
+    j["time_column"] = m.time_column;
+    j["event_column"] = m.event_column;
+  }
+  if (m.task == "regression") {
+    j["target_mean"] = m.target_mean;
+    j["target_std"] = m.target_std;
+  }
+  j["features"] = features;
+  j["splits"] = splits;
+  j["encryption"] = encryption;
+  j["cv"] = m.cv ? Json{{"folds", m.cv->folds},
+                        {"repeats", m.cv->repeats},
+                        {"fold", m.cv->fold},
+                        {"repeat", m.cv->repeat}}
+                 : Json(nullptr);
+  j["test_table"] = m.test_table ? Json{{"file", m.test_table->file},
+                                        {"sha256", m.test_table->sha256},
+                                        {"rows", m.test_table->rows},
+                                        {"rejected_rows", m.test_table->rejected_rows},
+                                        {"patients", m.test_table->patients}}
+                                 : Json(nullptr);
   if (!m.images.empty()) j["images"] = Json::parse(m.images);  // 1.2: image datasets only
   return j;
 }
@@ -107,6 +127,38 @@ EncryptionInfo encryption_from_json(const Json& j, const std::string& path) {
                            << "`galien shard`");
   }
   return info;
+}
+
+bool present(const Json& j, const char* key) { return j.contains(key) && !j.at(key).is_null(); }
+
+// Manifests before 1.3 have no "task": they are classification datasets without cv or test table.
+void read_task(const Json& j, Manifest& m, const std::string& path) {
+  if (!j.contains("task")) return;
+  m.task = j.at("task").get<std::string>();
+  if (m.task != "classification" && m.task != "survival" && m.task != "regression") {
+    GALIEN_USER_ERROR(path << " has task '" << m.task << "', which this galien does not know "
+                           << "(classification, survival, regression): use a newer galien");
+  }
+  if (m.task == "survival") {
+    m.time_column = j.at("time_column").get<std::string>();
+    m.event_column = j.at("event_column").get<std::string>();
+  }
+  if (m.task == "regression") {
+    m.target_mean = j.at("target_mean").get<double>();
+    m.target_std = j.at("target_std").get<double>();
+  }
+  if (present(j, "cv")) {
+    const Json& cv = j.at("cv");
+    m.cv = CvInfo{cv.at("folds").get<int>(), cv.at("repeats").get<int>(), cv.at("fold").get<int>(),
+                  cv.at("repeat").get<int>()};
+  }
+  if (present(j, "test_table")) {
+    const Json& t = j.at("test_table");
+    m.test_table = TestTableInfo{t.at("file").get<std::string>(), t.at("sha256").get<std::string>(),
+                                 t.at("rows").get<std::int64_t>(),
+                                 t.at("rejected_rows").get<std::map<std::string, std::int64_t>>(),
+                                 t.at("patients").get<std::string>()};
+  }
 }
 
 void check_format(const Json& j, const std::string& path) {
@@ -148,6 +200,7 @@ Manifest from_json(const Json& j, const std::string& path) {
     m.splits[name] = split_from_json(split, path);
   }
   if (j.contains("images")) m.images = j.at("images").dump();
+  read_task(j, m, path);
   // Version 1.0 manifests have no "encryption" field: plain shards.
   if (j.contains("encryption") && !j.at("encryption").is_null()) {
     m.encryption = encryption_from_json(j.at("encryption"), path);

@@ -38,10 +38,27 @@ struct EncryptionInfo {
   std::string salt;        // 64 hex digits, random per dataset: input of every shard key
 };
 
+// Cross-validation settings of this shard directory (cv.*): one fold of one repeat.
+struct CvInfo {
+  int folds = 0;
+  int repeats = 1;
+  int fold = 0;
+  int repeat = 0;
+};
+
+// The external test table (data.test_csv): all its rows are the test split.
+struct TestTableInfo {
+  std::string file;                                   // file name only
+  std::string sha256;
+  std::int64_t rows = 0;                              // data rows in the file
+  std::map<std::string, std::int64_t> rejected_rows;  // reason -> count
+  std::string patients = "shared";                    // data.test_patients: shared | separate
+};
+
 struct Manifest {
   std::string format = "galien-shards";
   int format_version_major = 1;
-  int format_version_minor = 1;             // 1.1: encryption, manifest.json.hmac
+  int format_version_minor = 3;             // 1.1: encryption, .hmac; 1.2: images; 1.3: task, cv, test_table
   std::string created_utc;
   std::string galien_version;
   std::string key_id;                       // never the key
@@ -50,8 +67,15 @@ struct Manifest {
   std::string source_sha256;
   std::int64_t source_rows = 0;
   std::map<std::string, std::int64_t> rejected_rows;  // reason -> count (e.g. "missing value")
-  std::string label_column;
+  std::string label_column;                 // classification: labels; regression: the target
   std::vector<std::string> classes;         // class index -> raw label value
+  // 1.3 (absent in older manifests = classification):
+  std::string task = "classification";      // classification | survival | regression
+  std::string time_column, event_column;    // survival: the source columns of /time and /event
+  double target_mean = 0.0;                 // regression: train-split mean of /target
+  double target_std = 1.0;                  // regression: train-split population std (constant: 1)
+  std::optional<CvInfo> cv;                 // absent: no cross-validation
+  std::optional<TestTableInfo> test_table;  // absent: the test split (if any) is from source_file
   std::vector<FeatureInfo> features;
   std::map<std::string, SplitInfo> splits;  // "train", "val", "test"
   std::optional<EncryptionInfo> encryption; // absent: plain HDF5 shards

@@ -2,11 +2,31 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
 
 #include "core/error.h"
+#include "datasets/imaging/float16.h"
 #include "datasets/shard_store.h"
 
 namespace galien {
+namespace {
+
+// HDF5 is one library with global state: unless it was built thread-safe, two threads must never
+// be inside it at once. Every HDF5 call RankShards makes after construction of its readers goes
+// through this lock, whichever RankShards (train, val, test) makes it.
+std::mutex& hdf5_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::int64_t product(const std::vector<std::int64_t>& dims, std::size_t from) {
+  std::int64_t n = 1;
+  for (std::size_t i = from; i < dims.size(); ++i) n *= dims[i];
+  return n;
+}
+
+}  // namespace
 
 RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
                        const std::string& split, int world_size, int rank)
@@ -14,7 +34,7 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
 
 RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
                        const std::string& split, int world_size, int rank, const DataKeys* keys)
-    : num_features_(manifest.num_features()) {
+    : shard_dir_(shard_dir), num_features_(manifest.num_features()) {
   // A key with an unauthenticated manifest would verify shards against unverified checksums.
   GALIEN_CHECK(keys == nullptr || manifest.authenticated,
                "RankShards got a key but a manifest not loaded by load_manifest(dir, keys)");
@@ -23,25 +43,60 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
     GALIEN_USER_ERROR(shard_dir << "/manifest.json has no '" << split << "' split; re-run "
                       << "`galien shard` for this dataset");
   const SplitInfo& info = it->second;
-  for (const auto& entry : info.shards) shard_sizes_.push_back(entry.num_samples);
+  for (const auto& entry : info.shards) {
+    shard_sizes_.push_back(entry.num_samples);
+    files_.push_back(entry.file);
+  }
   loaded_.resize(info.shards.size());
+  readers_.resize(info.shards.size());
   owned_ = EpochPlan::owned_shards(static_cast<int>(info.shards.size()), world_size, rank);
+  // Image datasets: pixels stay in the (decrypted) file image and are read per sample.
+  const bool images = !manifest.images.empty();
   // Every shard of the split is checked (cheap for tables, and a rank never trains on a split
   // that another rank would reject); only the owned ones are read, each file once.
   std::vector<bool> owned(info.shards.size(), false);
   for (int s : owned_) owned[static_cast<std::size_t>(s)] = true;
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
   for (std::size_t s = 0; s < info.shards.size(); ++s) {
+    const ShardEntry& entry = info.shards[s];
     if (!owned[s]) {
-      check_shard_file(shard_dir, info.shards[s], manifest);
+      check_shard_file(shard_dir, entry, manifest);
       continue;
     }
-    ShardData shard = load_shard(shard_dir, info.shards[s], manifest, keys);
-    if (shard.num_features != num_features_)
-      GALIEN_USER_ERROR("shard " << info.shards[s].file << " in " << shard_dir << " holds "
-                        << shard.num_features << " features but manifest.json says "
+    const ShardData* data = nullptr;
+    if (images) {
+      const std::string path = (std::filesystem::path(shard_dir) / entry.file).string();
+      readers_[s] = std::make_unique<ShardReader>(
+          load_shard_image(shard_dir, entry, manifest, keys), path);
+      data = &readers_[s]->data();
+      if (data->num_samples() != entry.num_samples)
+        GALIEN_USER_ERROR("shard " << path << " holds " << data->num_samples()
+                          << " samples but manifest.json says " << entry.num_samples
+                          << ": re-run `galien shard`");
+      if (!readers_[s]->has_image())
+        GALIEN_USER_ERROR("shard " << shard_name(static_cast<int>(s)) << " has no /image but "
+                          << "manifest.json describes images: re-run `galien shard`");
+      if (image_shape_.empty()) {
+        image_shape_ = data->images.shape;
+        has_mask_ = data->images.has_mask;
+      } else if (data->images.shape != image_shape_ || data->images.has_mask != has_mask_) {
+        GALIEN_USER_ERROR("shard " << shard_name(static_cast<int>(s)) << " holds images of "
+                          << "another shape (or mask) than the split's first shard: re-run "
+                          << "`galien shard`");
+      }
+    } else {
+      loaded_[s] = load_shard(shard_dir, entry, manifest, keys);
+      data = &loaded_[s];
+    }
+    if (data->num_features != num_features_)
+      GALIEN_USER_ERROR("shard " << shard_name(static_cast<int>(s)) << " holds "
+                        << data->num_features << " features but manifest.json says "
                         << num_features_ << "; re-run `galien shard`");
-    loaded_[s] = std::move(shard);
   }
+}
+
+std::string RankShards::shard_name(int shard) const {
+  return files_[static_cast<std::size_t>(shard)] + " in " + shard_dir_;
 }
 
 std::int64_t RankShards::num_owned_samples() const {
@@ -50,17 +105,108 @@ std::int64_t RankShards::num_owned_samples() const {
   return total;
 }
 
+const ShardData& RankShards::data_of(const SampleRef& sample) const {
+  GALIEN_CHECK(sample.shard >= 0 && static_cast<std::size_t>(sample.shard) < loaded_.size(),
+               "shard " << sample.shard << " is not in this split");
+  const auto s = static_cast<std::size_t>(sample.shard);
+  const ShardData& data = readers_[s] ? readers_[s]->data() : loaded_[s];
+  GALIEN_CHECK(sample.index >= 0 && sample.index < data.num_samples(),
+               "sample " << sample.index << " of shard " << sample.shard
+                         << " is not loaded on this rank");
+  return data;
+}
+
+const ShardReader& RankShards::reader_of(const SampleRef& sample, const char* what) const {
+  data_of(sample);  // ownership and range
+  const auto& reader = readers_[static_cast<std::size_t>(sample.shard)];
+  if (!reader)
+    GALIEN_USER_ERROR("shard " << shard_name(sample.shard) << " has no " << what
+                      << ": it is not an image dataset (manifest.json has no \"images\")");
+  return *reader;
+}
+
 void RankShards::gather(const std::vector<SampleRef>& samples, float* features,
                         std::int64_t* labels) const {
   const auto width = static_cast<std::size_t>(num_features_);
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    const ShardData& shard = loaded_[static_cast<std::size_t>(samples[i].shard)];
-    GALIEN_CHECK(samples[i].index < shard.num_samples(),
-                 "sample " << samples[i].index << " of shard " << samples[i].shard
-                           << " is not loaded on this rank");
+    const ShardData& shard = data_of(samples[i]);
     const auto row = static_cast<std::size_t>(samples[i].index);
-    std::memcpy(features + i * width, shard.features.data() + row * width, width * sizeof(float));
+    if (width > 0)
+      std::memcpy(features + i * width, shard.features.data() + row * width, width * sizeof(float));
     labels[i] = shard.labels[row];
+  }
+}
+
+void RankShards::gather_survival(const std::vector<SampleRef>& samples, float* time,
+                                 float* event) const {
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const ShardData& shard = data_of(samples[i]);
+    if (shard.time.empty())
+      GALIEN_USER_ERROR("shard " << shard_name(samples[i].shard) << " has no /time (survival "
+                        << "time): it is not a survival dataset; shard it with data.task: "
+                        << "survival, data.time and data.event");
+    const auto row = static_cast<std::size_t>(samples[i].index);
+    time[i] = shard.time[row];
+    event[i] = shard.event[row] != 0 ? 1.0f : 0.0f;
+  }
+}
+
+void RankShards::gather_targets(const std::vector<SampleRef>& samples, float* target) const {
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const ShardData& shard = data_of(samples[i]);
+    if (shard.target.empty())
+      GALIEN_USER_ERROR("shard " << shard_name(samples[i].shard) << " has no /target: it is "
+                        << "not a regression dataset; shard it with data.task: regression and "
+                        << "data.label naming the numeric target");
+    target[i] = shard.target[static_cast<std::size_t>(samples[i].index)];
+  }
+}
+
+std::vector<std::string> RankShards::pseudonyms(const std::vector<SampleRef>& samples) const {
+  std::vector<std::string> out;
+  out.reserve(samples.size());
+  for (const SampleRef& sample : samples)
+    out.push_back(data_of(sample).pseudonyms[static_cast<std::size_t>(sample.index)]);
+  return out;
+}
+
+void RankShards::gather_images(const std::vector<SampleRef>& samples, float* out) const {
+  const auto n = static_cast<std::size_t>(product(image_shape_, 0));
+  std::vector<std::uint8_t> raw;  // one sample's stored pixels
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const ShardReader& reader = reader_of(samples[i], "/image");
+    const bool half = reader.data().images.dtype == PixelType::kFloat16;
+    raw.resize(n * (half ? 2 : 1));
+    {
+      std::lock_guard<std::mutex> lock(hdf5_mutex());
+      reader.read_image_raw(samples[i].index, raw.data());
+    }
+    float* sample = out + i * n;
+    if (half) {
+      for (std::size_t k = 0; k < n; ++k) {
+        std::uint16_t bits;
+        std::memcpy(&bits, raw.data() + 2 * k, sizeof bits);
+        sample[k] = half_to_float(bits);
+      }
+    } else {
+      for (std::size_t k = 0; k < n; ++k) sample[k] = static_cast<float>(raw[k]) / 255.0f;
+    }
+  }
+}
+
+void RankShards::gather_masks(const std::vector<SampleRef>& samples, std::int64_t* out) const {
+  const auto n = static_cast<std::size_t>(image_shape_.empty() ? 0 : product(image_shape_, 1));
+  std::vector<std::uint8_t> mask(n);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const ShardReader& reader = reader_of(samples[i], "/mask");
+    if (!reader.has_mask())
+      GALIEN_USER_ERROR("shard " << shard_name(samples[i].shard) << " has no /mask "
+                        << "(segmentation labels): use a dataset sharded with masks");
+    {
+      std::lock_guard<std::mutex> lock(hdf5_mutex());
+      reader.read_mask(samples[i].index, mask.data());
+    }
+    for (std::size_t k = 0; k < n; ++k) out[i * n + k] = mask[k];
   }
 }
 

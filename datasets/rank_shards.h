@@ -1,14 +1,24 @@
-// The shards of one split that this rank owns, verified against the manifest and held in
-// memory (clinical tables are small; image shards will be read per sample in a later version).
+// The shards of one split that this rank owns, verified against the manifest. Tables are held
+// in memory (they are small). Image datasets (manifest.json has "images") keep one ShardReader
+// per owned shard over the verified (for an encrypted shard: decrypted) file image in memory,
+// and read pixels one sample at a time when a batch asks for them.
+//
+// Threads: every method is const and may be called from any thread, e.g. the trainer's
+// background loader (one at a time per RankShards is the intended use). Pixel reads go through
+// HDF5, which is not reentrant unless built thread-safe, so all RankShards of a process take one
+// mutex around them (and around opening image shards); the other gathers read memory only.
+// Code outside RankShards must not call HDF5 while a loader thread gathers images.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "datasets/epoch_plan.h"
 #include "datasets/manifest.h"
 #include "datasets/shard.h"
+#include "datasets/shard_reader.h"
 
 namespace galien {
 
@@ -32,16 +42,46 @@ class RankShards {
   std::int64_t num_features() const { return num_features_; }
   std::int64_t num_owned_samples() const;
 
-  // Copies the samples' features (row-major) and labels into the given buffers.
+  // Copies the samples' features (row-major, num_features() per sample; none for image-only
+  // data) and labels (class index) into the given buffers.
   void gather(const std::vector<SampleRef>& samples, float* features, std::int64_t* labels) const;
   // Every owned sample in a fixed order (evaluation).
   std::vector<SampleRef> all_owned_samples() const;
 
+  // Survival (data.task: survival): /time and /event, the event as 0.f (censored) or 1.f.
+  // UserError naming the shard when it has no /time (not a survival dataset).
+  void gather_survival(const std::vector<SampleRef>& samples, float* time, float* event) const;
+  // Regression (data.task: regression): the raw /target values (not standardised; the manifest
+  // has the train split's target_mean and target_std). UserError naming the shard without one.
+  void gather_targets(const std::vector<SampleRef>& samples, float* target) const;
+  // The samples' pseudonyms (64 hex digits), e.g. for a predictions file the data controller
+  // can re-link.
+  std::vector<std::string> pseudonyms(const std::vector<SampleRef>& samples) const;
+
+  // One sample's image shape, [C, H, W] or [C, D, H, W]; empty when the shards hold no /image.
+  std::vector<std::int64_t> image_shape() const { return image_shape_; }
+  // product(image_shape()) floats per sample, row-major: uint8 pixels scaled to [0, 1] (v / 255),
+  // float16 pixels as stored. Reads each sample's chunk from the in-memory shard.
+  void gather_images(const std::vector<SampleRef>& samples, float* out) const;
+  // Whether the shards hold /mask (segmentation labels, the image's shape without C).
+  bool has_mask() const { return has_mask_; }
+  // product(image_shape()) / C label values per sample.
+  void gather_masks(const std::vector<SampleRef>& samples, std::int64_t* out) const;
+
  private:
+  const ShardData& data_of(const SampleRef& sample) const;  // checks ownership and range
+  const ShardReader& reader_of(const SampleRef& sample, const char* what) const;
+  std::string shard_name(int shard) const;  // for messages: "train-00000.h5 in DIR"
+
+  std::string shard_dir_;
+  std::vector<std::string> files_;               // manifest order
   std::vector<std::int64_t> shard_sizes_;
   std::vector<int> owned_;
-  std::vector<ShardData> loaded_;  // indexed like shard_sizes_; empty when not owned
+  std::vector<ShardData> loaded_;                // tables: indexed like shard_sizes_
+  std::vector<std::unique_ptr<ShardReader>> readers_;  // images: indexed like shard_sizes_
   std::int64_t num_features_ = 0;
+  std::vector<std::int64_t> image_shape_;
+  bool has_mask_ = false;
 };
 
 }  // namespace galien

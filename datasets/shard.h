@@ -1,7 +1,7 @@
 // One HDF5 shard of one split (format version 1, documented in docs/FORMAT.md).
 //
 //   /                 attributes: format = "galien-shard", format_version_major = 1,
-//                     format_version_minor = 1, split, shard_index, num_shards, num_samples,
+//                     format_version_minor = 2, split, shard_index, num_shards, num_samples,
 //                     num_features
 //   /pseudonym        fixed-length string[num_samples] (64 hex chars, HMAC-SHA256)
 //   /features         float32[num_samples, num_features], standardised with train statistics
@@ -9,8 +9,9 @@
 //
 // Optional since 1.1 (datasets/shard_images.h): /image (uint8 or float16 [N, C, (D,) H, W], one
 // sample per chunk), /mask (uint8 [N, (D,) H, W]), /image_meta, /labels_multi (uint8 [N, K]),
-// /time (float32 [N]) + /event (uint8 [N]). read_shard reads everything but pixels; pixels are
-// read one sample at a time by ShardReader (datasets/shard_reader.h).
+// /time (float32 [N]) + /event (uint8 [N]). Optional since 1.2: /target (float32 [N], the raw
+// regression target). read_shard reads everything but pixels; pixels are read one sample at a
+// time by ShardReader (datasets/shard_reader.h).
 //
 // The reader validates every attribute and dataset shape and names the file on any mismatch.
 #pragma once
@@ -23,7 +24,7 @@
 namespace galien {
 
 constexpr int kShardFormatMajor = 1;
-constexpr int kShardFormatMinor = 1;  // 1.1: optional image, mask and label datasets
+constexpr int kShardFormatMinor = 2;  // 1.1: optional image, mask and label datasets; 1.2: /target
 
 enum class PixelType { kUint8, kFloat16 };
 
@@ -61,6 +62,7 @@ struct ShardData {
   std::vector<std::uint8_t> labels_multi;   // row-major [num_samples x K], 0 or 1
   std::vector<float> time;                  // survival time per sample
   std::vector<std::uint8_t> event;          // 1 = event observed, 0 = censored
+  std::vector<float> target;                // 1.2: raw regression target per sample
 
   std::int64_t num_samples() const { return static_cast<std::int64_t>(labels.size()); }
 };

@@ -137,6 +137,12 @@ void write_survival(hid_t file, const ShardData& shard, const std::string& path)
   write_whole(file, "/event", H5T_STD_U8LE, H5T_NATIVE_UINT8, {n}, shard.event.data(), path);
 }
 
+void write_target(hid_t file, const ShardData& shard, const std::string& path) {
+  hsize_t n = static_cast<hsize_t>(shard.num_samples());
+  GALIEN_CHECK(shard.target.size() == n, "target per sample");
+  write_whole(file, "/target", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {n}, shard.target.data(), path);
+}
+
 // ---- reading ----
 
 [[noreturn]] void damaged(const std::string& path, const std::string& what) {
@@ -246,6 +252,16 @@ void read_survival(hid_t file, ShardData& shard, const std::string& path) {
   for (std::uint8_t v : shard.event) expect(v <= 1, path, "has an /event not 0 or 1");
 }
 
+void read_target(hid_t file, ShardData& shard, const std::string& path) {
+  hsize_t n = static_cast<hsize_t>(shard.num_samples());
+  Opened target = open(file, "/target", path);
+  expect(H5Tget_class(target.type.get()) == H5T_FLOAT && target.dims == std::vector<hsize_t>{n},
+         path, "has /target that is not one number per sample (num_samples " +
+                   std::to_string(n) + ")");
+  shard.target.resize(n);
+  if (n > 0) read_all(target, H5T_NATIVE_FLOAT, shard.target.data(), "/target", path);
+}
+
 }  // namespace
 
 std::int64_t ShardImages::sample_pixels() const { return shape.empty() ? 0 : product(shape, 0); }
@@ -264,6 +280,7 @@ void write_optional_datasets(hid_t file, const ShardData& shard, const std::stri
   if (!shard.images.shape.empty()) write_images(file, shard, path);
   if (shard.num_labels_multi > 0) write_labels_multi(file, shard, path);
   if (!shard.time.empty() || !shard.event.empty()) write_survival(file, shard, path);
+  if (!shard.target.empty()) write_target(file, shard, path);
 }
 
 void read_optional_datasets(hid_t file, ShardData& shard, const std::string& path) {
@@ -271,6 +288,7 @@ void read_optional_datasets(hid_t file, ShardData& shard, const std::string& pat
   if (exists(file, "/image_meta")) read_meta(file, shard, path);
   if (exists(file, "/labels_multi")) read_labels_multi(file, shard, path);
   if (exists(file, "/time") || exists(file, "/event")) read_survival(file, shard, path);
+  if (exists(file, "/target")) read_target(file, shard, path);
 }
 
 }  // namespace galien

@@ -1,6 +1,7 @@
 // The optional datasets of shard format 1.1: per-sample images and masks (one chunk per
 // sample, so a rank reads one sample without decompressing others), allow-listed image
-// attributes, multi-label targets and survival time/event. shard.cpp calls these after its
+// attributes, multi-label targets and survival time/event; since 1.2 the regression target
+// (/target, float32 [N]). shard.cpp calls these after its
 // own datasets; docs/FORMAT.md documents the layout.
 #pragma once
 

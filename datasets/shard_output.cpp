@@ -40,4 +40,9 @@ void remove_stale_shards(const std::string& dir, const Manifest& manifest) {
   }
 }
 
+std::optional<CvInfo> cv_info(const DataConfig& data) {
+  if (data.cv_folds < 2) return std::nullopt;
+  return CvInfo{data.cv_folds, data.cv_repeats, data.cv_fold, data.cv_repeat};
+}
+
 }  // namespace galien

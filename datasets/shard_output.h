@@ -3,6 +3,7 @@
 // run that the new manifest does not list.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "core/config/config.h"
@@ -16,5 +17,7 @@ void check_output_dir(const Config& config, bool overwrite);
 // With --overwrite, shards of an earlier run would only mislead; only files named like galien
 // shards are touched.
 void remove_stale_shards(const std::string& dir, const Manifest& manifest);
+// The manifest's record of cv.* (docs/FORMAT.md); nullopt when cv.folds is 0.
+std::optional<CvInfo> cv_info(const DataConfig& data);
 
 }  // namespace galien

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -18,6 +20,7 @@
 #include "datasets/shard_store.h"
 #include "datasets/split.h"
 #include "datasets/tabular.h"
+#include "datasets/test_table.h"
 #include "privacy/key_file.h"
 #include "privacy/pseudonym.h"
 
@@ -29,7 +32,16 @@ namespace fs = std::filesystem;
 
 
 void check_settings(const Config& config, bool overwrite) {
-  if (config.data.csv.empty()) GALIEN_USER_ERROR("data.csv is not set: name the clinical table");
+  const DataConfig& data = config.data;
+  if (data.csv.empty()) GALIEN_USER_ERROR("data.csv is not set: name the clinical table");
+  if (!data.test_csv.empty() && data.test_fraction != 0)
+    GALIEN_USER_ERROR("data.split.test is " << data.test_fraction << " but data.test_csv is set: "
+                      << "all its rows form the test split, so set data.split.test: 0");
+  if (!data.test_csv.empty() && data.cv_folds > 0)
+    GALIEN_USER_ERROR("cv.folds and data.test_csv both define the test split: use one");
+  if (data.test_patients != "shared" && data.test_patients != "separate")
+    GALIEN_USER_ERROR("data.test_patients is '" << data.test_patients
+                      << "': use shared or separate");
   check_output_dir(config, overwrite);
 }
 
@@ -42,14 +54,22 @@ std::vector<std::string> pseudonymise(EncodedTable& table, const Pseudonymizer& 
   return pseudonyms;
 }
 
-// The split keeps each patient in one split by construction; this checks the output itself,
-// which is what privacy_report.json states.
-void verify_no_shared_patients(const std::map<std::string, SplitPart>& splits,
-                               const std::vector<std::string>& pseudonyms) {
+// The rows of one split and the table they come from: data.csv, or data.test_csv for "test".
+struct SplitSource {
+  SplitPart part;
+  const EncodedTable* table = nullptr;
+  const std::vector<std::string>* pseudonyms = nullptr;
+};
+
+// The split keeps each patient in one split by construction (and the test table's patients are
+// checked against data.csv's); this checks the output itself, which is what
+// privacy_report.json states.
+void verify_no_shared_patients(const std::map<std::string, SplitSource>& splits) {
   std::map<std::string, std::string> owner;
-  for (const auto& [name, part] : splits) {
-    for (std::int64_t row : part.rows()) {
-      auto [it, inserted] = owner.emplace(pseudonyms[static_cast<std::size_t>(row)], name);
+  for (const auto& [name, split] : splits) {
+    for (std::int64_t row : split.part.rows()) {
+      auto [it, inserted] =
+          owner.emplace((*split.pseudonyms)[static_cast<std::size_t>(row)], name);
       GALIEN_CHECK(inserted || it->second == name,
                    "a patient is in splits " << it->second << " and " << name);
     }
@@ -68,6 +88,11 @@ ShardData make_shard(const EncodedTable& table, const std::vector<std::string>& 
     std::size_t r = static_cast<std::size_t>(row);
     shard.pseudonyms.push_back(pseudonyms[r]);
     shard.labels.push_back(table.labels[r]);
+    if (table.task == "survival") {
+      shard.time.push_back(static_cast<float>(table.time[r]));
+      shard.event.push_back(table.event[r]);
+    }
+    if (table.task == "regression") shard.target.push_back(static_cast<float>(table.target[r]));
     for (std::size_t f = 0; f < table.num_features(); ++f) {
       shard.features.push_back(static_cast<float>(table.values[r * table.num_features() + f]));
     }
@@ -98,7 +123,8 @@ SplitInfo write_split(const std::string& dir, const std::string& name, const Spl
   return info;
 }
 
-Json privacy_report(const Config& config, const EncodedTable& table, const Manifest& manifest) {
+Json privacy_report(const Config& config, const EncodedTable& table, const Manifest& manifest,
+                    const TestTable* test) {
   const auto& id_column = config.data.patient_id_column;
   const std::string under_key =
       "HMAC-SHA256 pseudonym (64 hex digits) under key id " + manifest.key_id;
@@ -110,6 +136,25 @@ Json privacy_report(const Config& config, const EncodedTable& table, const Manif
   }
   Json patients = Json::object();
   for (const auto& [name, split] : manifest.splits) patients[name] = split.num_patients;
+  Json test_table = nullptr;
+  if (test) {
+    const TestTableInfo& info = *manifest.test_table;
+    std::string keys = "the same pseudonyms as data.csv (one patient-ID space; a patient in both "
+                       "tables is refused)";
+    if (test_key_namespace(config.data) == "test:") {
+      keys = "each patient key was prefixed with 'test:' before pseudonymisation (" +
+             std::string(id_column ? "data.test_patients: separate" : "rows are patients") +
+             "), so no test pseudonym equals a data.csv pseudonym";
+    }
+    test_table = {{"file", info.file},
+                  {"sha256", info.sha256},
+                  {"rows", info.rows},
+                  {"rejected_rows", info.rejected_rows},
+                  {"split", "test (all its rows)"},
+                  {"patients", info.patients},
+                  {"pseudonymisation", keys},
+                  {"policy", test->policy->report()}};
+  }
   return {{"source_file", manifest.source_file},
           {"source_sha256", manifest.source_sha256},
           {"key_id", manifest.key_id},
@@ -122,15 +167,20 @@ Json privacy_report(const Config& config, const EncodedTable& table, const Manif
           {"rejected_rows", manifest.rejected_rows},
           {"patients_per_split", patients},
           {"patients_in_more_than_one_split", 0},
-          {"split_disjointness_verified", true}};
+          {"split_disjointness_verified", true},
+          {"test_table", test_table}};
 }
 
 void log_summary(const Manifest& manifest, const std::string& dir) {
-  std::int64_t rejected = 0, patients = 0;
+  std::int64_t rows = manifest.source_rows, rejected = 0, patients = 0;
   for (const auto& [reason, count] : manifest.rejected_rows) rejected += count;
+  if (manifest.test_table) {
+    rows += manifest.test_table->rows;
+    for (const auto& [reason, count] : manifest.test_table->rejected_rows) rejected += count;
+  }
   for (const auto& [name, split] : manifest.splits) patients += split.num_patients;
-  log::info0("shard: {} rows read, {} left out, {} patients, {} features, key id {}",
-             manifest.source_rows, rejected, patients, manifest.num_features(), manifest.key_id);
+  log::info0("shard: {} {} rows read, {} left out, {} patients, {} features, key id {}",
+             manifest.task, rows, rejected, patients, manifest.num_features(), manifest.key_id);
   for (const auto& [name, split] : manifest.splits) {
     log::info0("shard: {}: {} samples, {} patients, {} shards", name, split.num_samples,
                split.num_patients, split.shards.size());
@@ -151,8 +201,37 @@ Manifest describe(const Config& config, const EncodedTable& table, const std::st
   m.rejected_rows = table.rejected_rows;
   m.label_column = config.data.label_column;
   m.classes = table.classes;
+  m.task = config.data.task;
+  if (m.task == "survival") {
+    m.time_column = config.data.time_column;
+    m.event_column = config.data.event_column;
+  }
   m.features = table.features;
+  m.cv = cv_info(config.data);
   return m;
+}
+
+// Patients (rows of `table`) of the train/val(/test) splits; plus, with data.test_csv, every
+// row of the test table as "test".
+std::map<std::string, SplitSource> make_splits(const Config& config, const EncodedTable& table,
+                                               const std::vector<std::string>& pseudonyms,
+                                               const TestTable* test) {
+  // Survival stratifies on the event, which must then be one per patient.
+  const std::string label_name = table.task == "survival" ? "event (data.event)" : "label";
+  std::map<std::string, SplitSource> splits;
+  for (auto& [name, part] : split_dataset(
+           {table.source, table.lines, pseudonyms, table.labels, table.classes.size(), label_name},
+           config.data)) {
+    splits[name] = {std::move(part), &table, &pseudonyms};
+  }
+  if (test) {
+    const EncodedTable& t = test->table;
+    splits["test"] = {split_whole({t.source, t.lines, test->pseudonyms, t.labels,
+                                   t.classes.size(), label_name},
+                                  config.data, "test"),
+                      &t, &test->pseudonyms};
+  }
+  return splits;
 }
 
 }  // namespace
@@ -170,26 +249,36 @@ ShardResult run_shard(const Config& config, bool overwrite) {
       config.data);
   policy.gate(table.lines, config.data.shard_dir);  // k-anonymity: refuses before any shard
   std::vector<std::string> pseudonyms = pseudonymise(table, Pseudonymizer(key));
-  auto splits = split_dataset(
-      {table.source, table.lines, pseudonyms, table.labels, table.classes.size()}, config.data);
-  verify_no_shared_patients(splits, pseudonyms);
-  standardise_features(table, splits.at("train").rows());
+  std::optional<TestTable> test;
+  if (!config.data.test_csv.empty()) {
+    test = read_test_table(config, table, key);
+    check_disjoint_patients(table, pseudonyms, *test, config.data);
+  }
+  auto splits = make_splits(config, table, pseudonyms, test ? &*test : nullptr);
+  verify_no_shared_patients(splits);
+  const std::vector<std::int64_t> train_rows = splits.at("train").part.rows();
+  standardise_features(table, train_rows);  // train statistics only, for every table
+  if (test) apply_standardisation(test->table, table.features);
 
   const std::string& dir = config.data.shard_dir;
   make_directories(dir);
   Manifest manifest = describe(config, table, sha256_hex(text), key);
+  if (manifest.task == "regression")
+    std::tie(manifest.target_mean, manifest.target_std) = target_statistics(table, train_rows);
+  if (test) manifest.test_table = test_table_info(config, *test);
   if (config.privacy.encrypt) manifest.encryption = new_encryption_info();
   const DataKeys keys(key);
-  for (const auto& [name, part] : splits) {
-    manifest.splits[name] = write_split(dir, name, part, table, pseudonyms, manifest, keys);
+  for (const auto& [name, split] : splits) {
+    manifest.splits[name] =
+        write_split(dir, name, split.part, *split.table, *split.pseudonyms, manifest, keys);
   }
   // manifest.json last: its presence means the directory is complete.
-  Json report = privacy_report(config, table, manifest);
+  Json report = privacy_report(config, table, manifest, test ? &*test : nullptr);
   report.update(policy.report());
   write_privacy_reports(dir, report);  // privacy_report.json + privacy_report.md
   save_manifest(dir, manifest, keys);  // + manifest.json.hmac
   if (overwrite) remove_stale_shards(dir, manifest);
-  record_shards_created(config, manifest, policy);  // audit log
+  record_shards_created(config, manifest, policy, test ? test->policy.get() : nullptr);
   log_summary(manifest, dir);
   return {dir, manifest};
 }

@@ -29,10 +29,16 @@ Key256 shard_key(const Manifest& manifest, const DataKeys* keys, const std::stri
   if (keys == nullptr) {
     GALIEN_USER_ERROR("shard " << path << " is encrypted (manifest.json: encryption "
                                << manifest.encryption->algorithm << ") and no key was given: set "
-                               << "privacy.key_file to the data controller's key (key id "
-                               << manifest.key_id << ")");
+                               << "privacy.key_file (galien train) or pass --key (galien verify)"
+                               << " with the data controller's key, key id " << manifest.key_id);
   }
   return keys->shard_key(from_hex(manifest.encryption->salt), file);
+}
+
+// What the manifest knows about `entry`, to explain a failed decryption.
+ShardExpectation expectation(const ShardEntry& entry, const Manifest& manifest,
+                             const DataKeys* keys) {
+  return {entry.sha256, manifest.key_id, keys ? keys->key_id() : std::string()};
 }
 
 void check_sample_count(const ShardData& shard, const ShardEntry& entry, const std::string& path) {
@@ -76,7 +82,8 @@ ShardData load_shard(const std::string& dir, const ShardEntry& entry, const Mani
   FileBytes file = read_shard_bytes(path);
   ShardData shard;
   if (key) {
-    shard = open_encrypted_shard(file.data.get(), file.size, path, *key, entry.sha256);
+    shard = open_encrypted_shard(file.data.get(), file.size, path, *key,
+                                 expectation(entry, manifest, keys));
   } else {
     check_shard_sha256(path, sha256_of(file), entry, manifest);
     shard = read_shard_image(file.data.get(), file.size, path);
@@ -89,7 +96,8 @@ std::vector<std::uint8_t> load_shard_image(const std::string& dir, const ShardEn
                                            const Manifest& manifest, const DataKeys* keys) {
   const std::string path = existing_shard_path(dir, entry);
   if (manifest.encryption) {
-    return decrypt_shard_file(path, shard_key(manifest, keys, path, entry.file), entry.sha256);
+    return decrypt_shard_file(path, shard_key(manifest, keys, path, entry.file),
+                              expectation(entry, manifest, keys));
   }
   FileBytes file = read_shard_bytes(path);
   check_shard_sha256(path, sha256_of(file), entry, manifest);

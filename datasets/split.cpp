@@ -33,8 +33,9 @@ std::vector<Patient> group_patients(const SplitInput& input) {
     if (patient.label != input.labels[r]) {
       GALIEN_USER_ERROR(input.source << ": lines " << input.lines[patient.rows.front()] << " and "
                                      << input.lines[r] << " belong to the same patient but have "
-                                     << "different labels; a patient-level split needs one label"
-                                     << " per patient: fix one of the rows");
+                                     << "different values of the " << input.label_name << "; a "
+                                     << "patient-level split needs one per patient: fix one of "
+                                     << "the rows");
     }
     patient.rows.push_back(static_cast<std::int64_t>(r));
   }
@@ -48,10 +49,24 @@ std::array<double, 3> checked_fractions(const DataConfig& config) {
                                          << ") must each be in [0, 1) and sum to less than 1");
   }
   if (config.shards < 1) GALIEN_USER_ERROR("data.shards is " << config.shards << ": use 1 or more");
+  const int folds = config.cv_folds;
+  if (folds < 0 || folds == 1)
+    GALIEN_USER_ERROR("cv.folds is " << folds << ": use 0 (no cross-validation) or 2 or more");
+  if (folds >= 2) {
+    if (test != 0)
+      GALIEN_USER_ERROR("data.split.test is " << test << " but with cv.folds the test split is "
+                                              << "fold cv.fold: set data.split.test: 0");
+    if (config.cv_fold < 0 || config.cv_fold >= folds)
+      GALIEN_USER_ERROR("cv.fold is " << config.cv_fold << ": use a fold in [0, " << folds << ")");
+    if (config.cv_repeats < 1 || config.cv_repeat < 0 || config.cv_repeat >= config.cv_repeats)
+      GALIEN_USER_ERROR("cv.repeat is " << config.cv_repeat << ": use a repeat in [0, "
+                                        << config.cv_repeats << ") (cv.repeats)");
+  }
   return {val, test, 1.0 - val - test};
 }
 
-// Largest-remainder apportionment of n patients: each count is within 1 of fraction x n.
+// Largest-remainder apportionment of n patients: each count is within 1 of fraction x n, and a
+// split whose fraction is 0 gets none.
 std::array<std::size_t, 3> apportion(std::size_t n, const std::array<double, 3>& fractions) {
   std::array<std::size_t, 3> counts{};
   std::array<double, 3> remainders{};
@@ -59,7 +74,7 @@ std::array<std::size_t, 3> apportion(std::size_t n, const std::array<double, 3>&
   for (std::size_t k = 0; k < 3; ++k) {
     double quota = fractions[k] * static_cast<double>(n);
     counts[k] = static_cast<std::size_t>(std::floor(quota));
-    remainders[k] = quota - static_cast<double>(counts[k]);
+    remainders[k] = fractions[k] == 0.0 ? -1.0 : quota - static_cast<double>(counts[k]);
     assigned += counts[k];
   }
   GALIEN_CHECK(assigned <= n, "apportionment overshoots " << n);
@@ -81,28 +96,104 @@ void add_patient(SplitPart& part, const Patient& patient, std::vector<std::int64
   rows.insert(rows.end(), patient.rows.begin(), patient.rows.end());
 }
 
-std::string empty_split_advice(const std::string& name) {
-  if (name == "train") return "lower data.split.val and data.split.test";
+std::string empty_split_advice(const std::string& name, const DataConfig& config) {
+  const bool cv = config.cv_folds >= 2;
+  if (name == "train") return cv ? "lower data.split.val" : "lower data.split.val and data.split.test";
+  if (name == "test" && cv) return "lower cv.folds or provide more patients";
+  if (name == "test" && !config.test_csv.empty()) return "check data.test_csv";
   return "raise data.split." + name + " or provide more patients";
 }
 
 // Deals the split's shuffled rows to shards in turn, so sizes differ by at most one.
-void deal_to_shards(const std::string& name, std::vector<std::int64_t> rows, int num_shards,
-                    std::mt19937_64& rng, SplitPart& part, std::size_t num_patients) {
+void deal_to_shards(const std::string& name, std::vector<std::int64_t> rows,
+                    const DataConfig& config, std::mt19937_64& rng, SplitPart& part,
+                    std::size_t num_patients) {
+  const int num_shards = config.shards;
   if (rows.empty()) {
     GALIEN_USER_ERROR("split '" << name << "' is empty: " << num_patients << " patients are too "
-                                << "few for these fractions; " << empty_split_advice(name));
+                                << "few for these fractions; " << empty_split_advice(name, config));
   }
   if (rows.size() < static_cast<std::size_t>(num_shards)) {
     GALIEN_USER_ERROR("split '" << name << "' has " << rows.size() << " samples but data.shards is "
                                 << num_shards << ": every shard needs a sample; lower data.shards"
-                                << " or " << empty_split_advice(name));
+                                << " or " << empty_split_advice(name, config));
   }
   deterministic_shuffle(rows, rng);
   part.shards.assign(static_cast<std::size_t>(num_shards), {});
   for (std::size_t i = 0; i < rows.size(); ++i) {
     part.shards[i % static_cast<std::size_t>(num_shards)].push_back(rows[i]);
   }
+}
+
+// Val, test and train patients -> the result. A val or test split whose `present` is false has
+// no patients and is left out (data.split.val or data.split.test is 0).
+std::map<std::string, SplitPart> deal_splits(std::array<SplitPart, 3>& parts,
+                                             std::array<std::vector<std::int64_t>, 3>& rows,
+                                             const std::array<bool, 3>& present,
+                                             const DataConfig& config, std::mt19937_64& rng,
+                                             std::size_t num_patients) {
+  std::map<std::string, SplitPart> result;
+  for (std::size_t k = 0; k < 3; ++k) {
+    if (!present[k]) {
+      GALIEN_CHECK(rows[k].empty(), "split " << kSplits[k] << " has rows but a zero fraction");
+      continue;
+    }
+    deal_to_shards(kSplits[k], std::move(rows[k]), config, rng, parts[k], num_patients);
+    result[kSplits[k]] = std::move(parts[k]);
+  }
+  return result;
+}
+
+std::vector<const Patient*> patients_of_class(const std::vector<Patient>& patients,
+                                              std::size_t c) {
+  std::vector<const Patient*> members;
+  for (const Patient& p : patients) {
+    if (p.label == static_cast<std::int64_t>(c)) members.push_back(&p);
+  }
+  return members;
+}
+
+// Stream tags for mix_seed: cross-validation and the test table draw from sequences of their own.
+constexpr std::uint64_t kFoldStream = 0x63762d666f6c6473;       // "cv-folds"
+constexpr std::uint64_t kTestTableStream = 0x746573742d637376;  // "test-csv"
+
+std::map<std::string, SplitPart> cross_validation_split(const SplitInput& input,
+                                                        const DataConfig& config,
+                                                        const std::vector<Patient>& patients) {
+  const auto folds = static_cast<std::size_t>(config.cv_folds);
+  const auto test_fold = static_cast<std::size_t>(config.cv_fold);
+  const std::array<double, 3> rest_fractions = {config.val_fraction, 0.0,
+                                                1.0 - config.val_fraction};
+  std::array<SplitPart, 3> parts;
+  std::array<std::vector<std::int64_t>, 3> rows;
+  for (SplitPart& part : parts) part.class_counts.assign(input.num_classes, 0);
+  // The folds depend on the seed and the repeat only: every cv.fold sees the same assignment.
+  std::mt19937_64 fold_rng(mix_seed(config.split_seed, kFoldStream,
+                                    static_cast<std::uint64_t>(config.cv_repeat)));
+  // Val (among the other folds) and the shard order: per fold.
+  std::mt19937_64 rng(mix_seed(config.split_seed, kFoldStream + 1 + config.cv_repeat,
+                               static_cast<std::uint64_t>(config.cv_fold)));
+  std::size_t position = 0;  // runs across classes, so fold sizes differ by at most one
+  for (std::size_t c = 0; c < input.num_classes; ++c) {
+    std::vector<const Patient*> members = patients_of_class(patients, c);
+    deterministic_shuffle(members, fold_rng);
+    std::vector<const Patient*> rest;
+    for (const Patient* p : members) {
+      if (position++ % folds == test_fold) {
+        add_patient(parts[1], *p, rows[1]);
+      } else {
+        rest.push_back(p);
+      }
+    }
+    deterministic_shuffle(rest, rng);
+    std::array<std::size_t, 3> counts = apportion(rest.size(), rest_fractions);
+    std::size_t next = 0;
+    for (std::size_t k : {std::size_t{0}, std::size_t{2}}) {
+      for (std::size_t i = 0; i < counts[k]; ++i) add_patient(parts[k], *rest[next++], rows[k]);
+    }
+  }
+  return deal_splits(parts, rows, {config.val_fraction > 0, true, true}, config, rng,
+                     patients.size());
 }
 
 }  // namespace
@@ -119,15 +210,13 @@ std::map<std::string, SplitPart> split_dataset(const SplitInput& input, const Da
       "split input columns differ in length");
   std::array<double, 3> fractions = checked_fractions(config);
   std::vector<Patient> patients = group_patients(input);
+  if (config.cv_folds >= 2) return cross_validation_split(input, config, patients);
   std::mt19937_64 rng(config.split_seed);
   std::array<SplitPart, 3> parts;
   std::array<std::vector<std::int64_t>, 3> rows;
   for (SplitPart& part : parts) part.class_counts.assign(input.num_classes, 0);
   for (std::size_t c = 0; c < input.num_classes; ++c) {
-    std::vector<const Patient*> members;
-    for (const Patient& p : patients) {
-      if (p.label == static_cast<std::int64_t>(c)) members.push_back(&p);
-    }
+    std::vector<const Patient*> members = patients_of_class(patients, c);
     deterministic_shuffle(members, rng);
     std::array<std::size_t, 3> counts = apportion(members.size(), fractions);
     std::size_t next = 0;
@@ -135,12 +224,23 @@ std::map<std::string, SplitPart> split_dataset(const SplitInput& input, const Da
       for (std::size_t i = 0; i < counts[k]; ++i) add_patient(parts[k], *members[next++], rows[k]);
     }
   }
-  std::map<std::string, SplitPart> result;
-  for (std::size_t k = 0; k < 3; ++k) {
-    deal_to_shards(kSplits[k], std::move(rows[k]), config.shards, rng, parts[k], patients.size());
-    result[kSplits[k]] = std::move(parts[k]);
-  }
-  return result;
+  return deal_splits(parts, rows, {fractions[0] > 0, fractions[1] > 0, true}, config, rng,
+                     patients.size());
+}
+
+SplitPart split_whole(const SplitInput& input, const DataConfig& config, const std::string& name) {
+  GALIEN_CHECK(
+      input.pseudonyms.size() == input.labels.size() && input.lines.size() == input.labels.size(),
+      "split input columns differ in length");
+  if (config.shards < 1) GALIEN_USER_ERROR("data.shards is " << config.shards << ": use 1 or more");
+  std::vector<Patient> patients = group_patients(input);
+  SplitPart part;
+  part.class_counts.assign(input.num_classes, 0);
+  std::vector<std::int64_t> rows;
+  for (const Patient& p : patients) add_patient(part, p, rows);
+  std::mt19937_64 rng(mix_seed(config.split_seed, kTestTableStream));
+  deal_to_shards(name, std::move(rows), config, rng, part, patients.size());
+  return part;
 }
 
 }  // namespace galien

@@ -1,7 +1,14 @@
 // Patient-level stratified train/val/test split: all rows of a patient land in one split, each
 // split's share of every class is as close to the configured fraction as whole patients allow,
 // and each split is cut into shards of equal size (within one row). Depends only on the row order
-// and data.split.seed, never on the pseudonyms, so a new key gives the same split.
+// and data.split.seed (and cv.repeat, cv.fold), never on the pseudonyms, so a new key gives the
+// same split.
+//
+// Cross-validation (cv.folds = K >= 2): the patients of each class are shuffled from
+// (data.split.seed, cv.repeat) and dealt in turn to K folds, so every fold holds each class
+// within one patient of 1/K; the test split is fold cv.fold, val is data.split.val of the other
+// patients (stratified), train the rest. The folds do not depend on cv.fold, so for one repeat
+// the K test splits partition the patients.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +26,7 @@ struct SplitInput {
   std::vector<std::string> pseudonyms;  // patient of each row
   std::vector<std::int64_t> labels;     // class index of each row
   std::size_t num_classes = 0;
+  std::string label_name = "label";     // what a class is, for messages ("event" for survival)
 };
 
 struct SplitPart {
@@ -29,9 +37,15 @@ struct SplitPart {
   std::vector<std::int64_t> rows() const;  // every row of the split, shard by shard
 };
 
-// Keys "train", "val", "test". Uses data.split.{val,test,seed} and data.shards. Throws UserError
-// for a patient with two labels (naming the CSV lines), an empty split, or a split with fewer
-// rows than shards, each saying which setting to change.
+// Keys "train", "val", "test"; "val" or "test" is absent when its fraction is 0 (data.split.val,
+// data.split.test; with cv, test is the fold). Uses data.split.{val,test,seed}, cv.* and
+// data.shards. Throws UserError for a patient with two labels (naming the CSV lines), an empty
+// split, or a split with fewer rows than shards, each saying which setting to change.
 std::map<std::string, SplitPart> split_dataset(const SplitInput& input, const DataConfig& config);
+
+// Every row of `input` (the external test table, data.test_csv) in one split, dealt to
+// data.shards shards after a shuffle seeded by data.split.seed. The same UserErrors as
+// split_dataset, naming the split `name`.
+SplitPart split_whole(const SplitInput& input, const DataConfig& config, const std::string& name);
 
 }  // namespace galien

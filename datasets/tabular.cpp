@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "core/error.h"
 
@@ -15,8 +16,13 @@ namespace {
 // kDate columns arrive as days since 1970 (privacy policy, datasets/privacy_step) and encode
 // like numbers; allowed kFreeText columns encode like categories.
 enum class Role {
-  kUnassigned, kPatientId, kLabel, kNumeric, kCategorical, kDrop, kDate, kFreeText
+  kUnassigned, kPatientId, kLabel, kTime, kEvent, kNumeric, kCategorical, kDrop, kDate, kFreeText
 };
+
+// Columns that are the target, never a feature: a missing cell is never imputed.
+bool is_target(Role role) {
+  return role == Role::kLabel || role == Role::kTime || role == Role::kEvent;
+}
 
 bool encodes_as_number(Role role) { return role == Role::kNumeric || role == Role::kDate; }
 bool encodes_as_category(Role role) {
@@ -31,6 +37,10 @@ const char* config_key(Role role) {
       return "data.patient_id";
     case Role::kLabel:
       return "data.label";
+    case Role::kTime:
+      return "data.time";
+    case Role::kEvent:
+      return "data.event";
     case Role::kNumeric:
       return "data.numeric";
     case Role::kCategorical:
@@ -138,13 +148,49 @@ class RoleTable {
   std::vector<Role> roles_;
 };
 
-RoleTable assign_roles(const CsvTable& csv, const DataConfig& config) {
-  RoleTable roles(csv);
-  if (config.label_column.empty()) {
-    GALIEN_USER_ERROR("data.label is not set: name the label column");
+bool is_survival(const DataConfig& config) { return config.task == "survival"; }
+bool is_regression(const DataConfig& config) { return config.task == "regression"; }
+
+// The target keys data.task needs, and none that it would ignore.
+void check_task_keys(const DataConfig& config) {
+  const std::string& task = config.task;
+  if (task != "classification" && task != "survival" && task != "regression") {
+    GALIEN_USER_ERROR("data.task is '" << task << "': use classification, survival or regression");
   }
+  if (is_survival(config)) {
+    if (!config.label_column.empty()) {
+      GALIEN_USER_ERROR("data.label is '" << config.label_column << "' but data.task is survival,"
+                        << " whose target is data.time + data.event (the split stratifies on the"
+                        << " event): remove data.label, and list that column in data.drop or"
+                        << " data.numeric");
+    }
+    if (config.time_column.empty() || config.event_column.empty()) {
+      GALIEN_USER_ERROR("data.task is survival: set data.time (time column, a number >= 0) and "
+                        << "data.event (event column, 1 = event, 0 = censored)");
+    }
+  } else {
+    if (config.label_column.empty()) {
+      GALIEN_USER_ERROR("data.label is not set: name the "
+                        << (is_regression(config) ? "numeric target column" : "label column"));
+    }
+    if (!config.time_column.empty() || !config.event_column.empty()) {
+      GALIEN_USER_ERROR("data.time and data.event are for data.task: survival, but data.task is "
+                        << task << ": remove them, or set data.task: survival");
+    }
+  }
+  if (task != "classification" && !config.classes.empty()) {
+    GALIEN_USER_ERROR("data.classes is set but data.task is " << task << ", which has no "
+                      << "classes: remove data.classes");
+  }
+}
+
+RoleTable assign_roles(const CsvTable& csv, const DataConfig& config) {
+  check_task_keys(config);
+  RoleTable roles(csv);
   if (config.patient_id_column) roles.assign(*config.patient_id_column, Role::kPatientId);
-  roles.assign(config.label_column, Role::kLabel);
+  if (!config.label_column.empty()) roles.assign(config.label_column, Role::kLabel);
+  if (!config.time_column.empty()) roles.assign(config.time_column, Role::kTime);
+  if (!config.event_column.empty()) roles.assign(config.event_column, Role::kEvent);
   bool all_numeric = false;
   for (const std::string& column : config.numeric) {
     if (column == "*") {
@@ -188,20 +234,29 @@ double parse_number(std::string_view text, const CsvTable& csv, std::int64_t lin
   return number;
 }
 
+const char* target_name(Role role, const std::string& task) {
+  if (role == Role::kTime) return "survival time";
+  if (role == Role::kEvent) return "event";
+  if (role == Role::kPatientId) return "patient id";
+  return task == "regression" ? "target" : "label";
+}
+
 // Applies data.missing to one row: returns false when the row is to be left out (drop_row),
-// throws for `error` and for values that can never be imputed (patient id, label).
+// throws for `error` and for values that can never be imputed (patient id, label, target, time,
+// event).
 bool accept_row(const CsvTable& csv, const CsvRow& row, const RoleTable& roles,
-                const std::string& missing) {
+                const DataConfig& config) {
+  const std::string& missing = config.missing;
   for (std::size_t c = 0; c < roles.size(); ++c) {
     Role role = roles[c];
     if (role == Role::kDrop || !is_missing(row.fields[c])) continue;
     if (missing == "drop_row") return false;
     const std::string& column = csv.header[c];
-    if (role == Role::kLabel || role == Role::kPatientId) {
-      GALIEN_USER_ERROR(csv.path << ":" << row.line << ": missing "
-                                 << (role == Role::kLabel ? "label" : "patient id")
+    if (is_target(role) || role == Role::kPatientId) {
+      GALIEN_USER_ERROR(csv.path << ":" << row.line << ": missing " << target_name(role, config.task)
                                  << " in column '" << column << "' (fill it in, or set "
-                                 << "data.missing: drop_row to leave such rows out)");
+                                 << "data.missing: drop_row to leave such rows out; "
+                                 << target_name(role, config.task) << "s are never imputed)");
     }
     if (missing == "error") {
       GALIEN_USER_ERROR(csv.path << ":" << row.line << ": missing value in column '" << column
@@ -213,6 +268,9 @@ bool accept_row(const CsvTable& csv, const CsvRow& row, const RoleTable& roles,
 
 std::vector<std::string> make_classes(const CsvTable& csv, const std::vector<const CsvRow*>& rows,
                                       int label_index, const DataConfig& config) {
+  // Survival stratifies on the event; regression has one class (nothing to stratify on).
+  if (is_survival(config)) return {"censored", "event"};
+  if (is_regression(config)) return {"all"};
   std::set<std::string> unique;
   for (const std::string& value : config.classes) {
     if (!unique.insert(value).second) {
@@ -259,6 +317,16 @@ std::map<std::size_t, std::vector<std::string>> collect_categories(
   return categories;
 }
 
+// The main table's categories, by this table's column indices.
+std::map<std::size_t, std::vector<std::string>> categories_like(
+    const CsvTable& csv, const RoleTable& roles, const EncodedTable& main) {
+  std::map<std::size_t, std::vector<std::string>> categories;
+  for (std::size_t c = 0; c < roles.size(); ++c) {
+    if (encodes_as_category(roles[c])) categories[c] = main.categories.at(csv.header[c]);
+  }
+  return categories;
+}
+
 // Feature columns in CSV order; a categorical column expands to one feature per category.
 std::vector<FeatureInfo> make_features(
     const CsvTable& csv, const RoleTable& roles,
@@ -279,9 +347,10 @@ std::vector<FeatureInfo> make_features(
   return features;
 }
 
+// `main_source`: for the test table, the main table's path; a category it lacks has no feature.
 void append_features(const CsvTable& csv, const CsvRow& row, const RoleTable& roles,
                      const std::map<std::size_t, std::vector<std::string>>& categories,
-                     std::vector<double>& values) {
+                     std::vector<double>& values, const std::string& main_source = "") {
   for (std::size_t c = 0; c < roles.size(); ++c) {
     const std::string& field = row.fields[c];
     if (encodes_as_number(roles[c])) {
@@ -289,9 +358,112 @@ void append_features(const CsvTable& csv, const CsvRow& row, const RoleTable& ro
                                          : parse_number(field, csv, row.line, csv.header[c]));
     } else if (encodes_as_category(roles[c])) {
       std::string category = category_of(field);
-      for (const std::string& value : categories.at(c)) values.push_back(value == category);
+      const std::vector<std::string>& known = categories.at(c);
+      if (std::find(known.begin(), known.end(), category) == known.end()) {
+        GALIEN_USER_ERROR(csv.path << ":" << row.line << ": column '" << csv.header[c]
+                                   << "': a category that " << main_source << " does not have "
+                                   << "(value not shown; an empty cell is the category "
+                                   << kMissingCategory << "), so it has no one-hot feature: fix "
+                                   << "the cell, or merge it into a category of " << main_source);
+      }
+      for (const std::string& value : known) values.push_back(value == category);
     }
   }
+}
+
+// Survival time and event of one row: a time must be a finite number >= 0, an event 0 or 1.
+void append_survival(const CsvTable& csv, const CsvRow& row, int time_index, int event_index,
+                     EncodedTable& table) {
+  const std::string& time_column = csv.header[static_cast<std::size_t>(time_index)];
+  double time = parse_number(row.fields[static_cast<std::size_t>(time_index)], csv, row.line,
+                             time_column);
+  if (time < 0) {
+    GALIEN_USER_ERROR(csv.path << ":" << row.line << ": column '" << time_column
+                               << "' (data.time): a negative survival time; times must be >= 0"
+                               << " (time from the origin to the event or censoring): fix the "
+                               << "cell or leave the row out");
+  }
+  const std::string& event_column = csv.header[static_cast<std::size_t>(event_index)];
+  double event = parse_number(row.fields[static_cast<std::size_t>(event_index)], csv, row.line,
+                              event_column);
+  if (event != 0 && event != 1) {
+    GALIEN_USER_ERROR(csv.path << ":" << row.line << ": column '" << event_column
+                               << "' (data.event): the event must be 1 (event observed) or 0 "
+                               << "(censored); recode the column");
+  }
+  table.time.push_back(time);
+  table.event.push_back(static_cast<std::uint8_t>(event));
+}
+
+// What encode_table and encode_test_table share once the classes and categories are known.
+struct Encoding {
+  const RoleTable& roles;
+  const std::map<std::size_t, std::vector<std::string>>& categories;
+  std::string main_source;  // test table: the main table's path, for messages
+  std::string key_namespace;
+};
+
+void encode_rows(const CsvTable& csv, const DataConfig& config,
+                 const std::vector<const CsvRow*>& kept, const Encoding& e,
+                 EncodedTable& table) {
+  const int label_index = config.label_column.empty() ? -1 : csv.column_index(config.label_column);
+  const int id_index = config.patient_id_column ? csv.column_index(*config.patient_id_column) : -1;
+  const int time_index = is_survival(config) ? csv.column_index(config.time_column) : -1;
+  const int event_index = is_survival(config) ? csv.column_index(config.event_column) : -1;
+  for (const CsvRow* row : kept) {
+    table.lines.push_back(row->line);
+    if (is_survival(config)) {
+      append_survival(csv, *row, time_index, event_index, table);
+      table.labels.push_back(table.event.back());
+    } else if (is_regression(config)) {
+      table.target.push_back(parse_number(row->fields[static_cast<std::size_t>(label_index)], csv,
+                                          row->line, config.label_column));
+      table.labels.push_back(0);
+    } else {
+      table.labels.push_back(class_index(table.classes,
+                                         trim(row->fields[static_cast<std::size_t>(label_index)]),
+                                         csv, row->line, config.label_column));
+    }
+    table.patient_keys.push_back(
+        e.key_namespace + (id_index >= 0 ? std::string(trim(row->fields[id_index]))
+                                         : "row:" + std::to_string(row->line)));
+    append_features(csv, *row, e.roles, e.categories, table.values, e.main_source);
+  }
+}
+
+// Rows kept under data.missing; the others are counted in table.rejected_rows.
+std::vector<const CsvRow*> kept_rows(const CsvTable& csv, const RoleTable& roles,
+                                     const DataConfig& config, EncodedTable& table) {
+  table.source = csv.path;
+  table.source_rows = static_cast<std::int64_t>(csv.rows.size());
+  std::vector<const CsvRow*> kept;
+  for (const CsvRow& row : csv.rows) {
+    if (accept_row(csv, row, roles, config)) {
+      kept.push_back(&row);
+    } else {
+      ++table.rejected_rows["missing value"];
+    }
+  }
+  if (kept.empty()) GALIEN_USER_ERROR(csv.path << ": no data rows left to shard");
+  return kept;
+}
+
+// The test table must have the main table's columns (in any order): a column only one of them
+// has would be a feature, or a role, that the other cannot fill.
+void check_same_columns(const CsvTable& csv, const EncodedTable& main) {
+  const std::vector<std::string>& main_header = main.header;
+  std::set<std::string> mine(csv.header.begin(), csv.header.end());
+  std::set<std::string> theirs(main_header.begin(), main_header.end());
+  std::string missing, extra;
+  for (const std::string& c : theirs)
+    if (!mine.count(c)) missing += (missing.empty() ? "'" : ", '") + c + "'";
+  for (const std::string& c : mine)
+    if (!theirs.count(c)) extra += (extra.empty() ? "'" : ", '") + c + "'";
+  if (missing.empty() && extra.empty()) return;
+  GALIEN_USER_ERROR(csv.path << " (data.test_csv) must have the columns of " << main.source
+                             << (missing.empty() ? "" : "; it lacks " + missing)
+                             << (extra.empty() ? "" : "; it has extra " + extra)
+                             << ": give both tables the same header row");
 }
 
 void check_missing_policy(const std::string& missing) {
@@ -306,33 +478,63 @@ EncodedTable encode_table(const CsvTable& csv, const DataConfig& config) {
   check_missing_policy(config.missing);
   RoleTable roles = assign_roles(csv, config);
   EncodedTable table;
-  table.source = csv.path;
-  table.source_rows = static_cast<std::int64_t>(csv.rows.size());
-  std::vector<const CsvRow*> kept;
-  for (const CsvRow& row : csv.rows) {
-    if (accept_row(csv, row, roles, config.missing)) {
-      kept.push_back(&row);
-    } else {
-      ++table.rejected_rows["missing value"];
-    }
-  }
-  if (kept.empty()) GALIEN_USER_ERROR(csv.path << ": no data rows left to shard");
-  int label_index = csv.column_index(config.label_column);
-  int id_index = config.patient_id_column ? csv.column_index(*config.patient_id_column) : -1;
+  table.task = config.task;
+  std::vector<const CsvRow*> kept = kept_rows(csv, roles, config, table);
+  int label_index = config.label_column.empty() ? -1 : csv.column_index(config.label_column);
   table.classes = make_classes(csv, kept, label_index, config);
   auto categories = collect_categories(roles, kept);
+  for (const auto& [c, values] : categories) table.categories[csv.header[c]] = values;
   table.features = make_features(csv, roles, categories);
   for (std::size_t c = 0; c < roles.size(); ++c) {
     if (roles[c] == Role::kDrop) table.dropped_columns.push_back(csv.header[c]);
   }
-  for (const CsvRow* row : kept) {
-    table.lines.push_back(row->line);
-    table.labels.push_back(class_index(table.classes, trim(row->fields[label_index]), csv,
-                                       row->line, config.label_column));
-    table.patient_keys.push_back(id_index >= 0 ? std::string(trim(row->fields[id_index]))
-                                               : "row:" + std::to_string(row->line));
-    append_features(csv, *row, roles, categories, table.values);
+  table.header = csv.header;
+  encode_rows(csv, config, kept, Encoding{roles, categories, "", ""}, table);
+  return table;
+}
+
+std::string test_key_namespace(const DataConfig& config) {
+  return config.test_patients == "separate" || !config.patient_id_column ? "test:" : "";
+}
+
+namespace {
+
+// `csv` with its columns in `header`'s order (the same set), so that features come out in the
+// main table's order.
+CsvTable in_column_order(const CsvTable& csv, const std::vector<std::string>& header) {
+  CsvTable ordered;
+  ordered.path = csv.path;
+  ordered.header = header;
+  std::vector<std::size_t> from;
+  for (const std::string& column : header)
+    from.push_back(static_cast<std::size_t>(csv.column_index(column)));
+  for (const CsvRow& row : csv.rows) {
+    CsvRow& out = ordered.rows.emplace_back();
+    out.line = row.line;
+    for (std::size_t c : from) out.fields.push_back(row.fields[c]);
   }
+  return ordered;
+}
+
+}  // namespace
+
+EncodedTable encode_test_table(const CsvTable& unordered, const DataConfig& config,
+                               const EncodedTable& main) {
+  check_missing_policy(config.missing);
+  check_same_columns(unordered, main);
+  const CsvTable csv = in_column_order(unordered, main.header);
+  RoleTable roles = assign_roles(csv, config);
+  EncodedTable table;
+  table.task = main.task;
+  std::vector<const CsvRow*> kept = kept_rows(csv, roles, config, table);
+  table.classes = main.classes;
+  table.features = main.features;
+  table.categories = main.categories;
+  table.dropped_columns = main.dropped_columns;
+  table.header = csv.header;
+  auto categories = categories_like(csv, roles, main);
+  encode_rows(csv, config, kept,
+              Encoding{roles, categories, main.source, test_key_namespace(config)}, table);
   return table;
 }
 
@@ -369,18 +571,43 @@ std::pair<double, double> train_statistics(const EncodedTable& table, std::size_
 
 void standardise_features(EncodedTable& table, const std::vector<std::int64_t>& train_rows) {
   GALIEN_CHECK(!train_rows.empty(), "standardisation needs train rows");
-  const std::size_t width = table.num_features();
-  for (std::size_t f = 0; f < width; ++f) {
+  for (std::size_t f = 0; f < table.num_features(); ++f) {
     FeatureInfo& feature = table.features[f];
     if (feature.kind != "numeric") continue;
-    auto [mean, std] = train_statistics(table, f, train_rows);
-    feature.mean = mean;
-    feature.std = std;
+    std::tie(feature.mean, feature.std) = train_statistics(table, f, train_rows);
+  }
+  apply_standardisation(table, table.features);
+}
+
+void apply_standardisation(EncodedTable& table, const std::vector<FeatureInfo>& fitted) {
+  GALIEN_CHECK(fitted.size() == table.num_features(), "fitted statistics of another table");
+  const std::size_t width = table.num_features();
+  for (std::size_t f = 0; f < width; ++f) {
+    const FeatureInfo& feature = fitted[f];
+    table.features[f] = feature;
+    if (feature.kind != "numeric") continue;
     for (std::size_t r = 0; r < table.num_rows(); ++r) {
       double& v = table.values[r * width + f];
-      v = std::isnan(v) ? 0.0 : (v - mean) / std;
+      v = std::isnan(v) ? 0.0 : (v - feature.mean) / feature.std;
     }
   }
+}
+
+std::pair<double, double> target_statistics(const EncodedTable& table,
+                                            const std::vector<std::int64_t>& rows) {
+  GALIEN_CHECK(!rows.empty() && table.target.size() == table.num_rows(),
+               "target statistics need rows with a target");
+  double sum = 0.0;
+  for (std::int64_t r : rows) sum += table.target[static_cast<std::size_t>(r)];
+  const double mean = sum / static_cast<double>(rows.size());
+  double squares = 0.0;
+  for (std::int64_t r : rows) {
+    const double d = table.target[static_cast<std::size_t>(r)] - mean;
+    squares += d * d;
+  }
+  const double std = std::sqrt(squares / static_cast<double>(rows.size()));
+  const bool constant = std <= 1e-12 * std::max(1.0, std::abs(mean));
+  return {mean, constant ? 1.0 : std};
 }
 
 }  // namespace galien

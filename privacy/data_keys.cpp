@@ -19,6 +19,14 @@ Key256 DataKeys::shard_key(const Bytes& dataset_salt, const std::string& file) c
   return hkdf_key(data_key_, dataset_salt, kShardKeyInfoPrefix + file);
 }
 
+std::string wrong_key_advice(const std::string& data_key_id, const std::string& given_key_id) {
+  return "these shards were written with key id " + data_key_id +
+         ", but the key file given (privacy.key_file, or --key of galien verify) has key id " +
+         given_key_id + ". Either it is the wrong key file: use the data controller's key whose "
+         "key id is " + data_key_id + "; or the shards were written with another key than "
+         "intended: re-run `galien shard` with this key";
+}
+
 std::optional<DataKeys> load_data_keys(const std::string& key_file) {
   if (key_file.empty()) return std::nullopt;
   SecretKey key = load_key_file(key_file);

@@ -36,6 +36,12 @@ class DataKeys {
   Key256 manifest_key_;
 };
 
+// What to say wherever data written under one controller key is opened with another (the
+// manifest's HMAC, an encrypted shard): what happened and the two ways out, by key id only
+// (never a key). `data_key_id`: the key id the shards were written with; `given_key_id`: the
+// key id of the key file the reader was given.
+std::string wrong_key_advice(const std::string& data_key_id, const std::string& given_key_id);
+
 // The keys of privacy.key_file for a reader: none when `key_file` is empty (then only SHA-256
 // checks are possible, and encrypted shards are refused); otherwise the file must load
 // (load_key_file's checks: exists, 32 bytes, mode 0600).

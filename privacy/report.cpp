@@ -98,6 +98,24 @@ void split_section(std::ostream& out, const Json& r) {
       << " (verified on the output: " << field(r, "split_disjointness_verified") << ")\n\n";
 }
 
+// data.test_csv (datasets/test_table.h): the second input, released as the test split.
+void test_table_section(std::ostream& out, const Json& r) {
+  if (!r.contains("test_table") || !r["test_table"].is_object()) return;
+  const Json& t = r["test_table"];
+  out << "## External test table (data.test_csv)\n\n- File: " << field(t, "file") << " (SHA-256 "
+      << field(t, "sha256") << "), " << field(t, "rows") << " rows, all in the test split\n"
+      << "- Patient IDs: " << field(t, "pseudonymisation") << "\n";
+  if (t.contains("rejected_rows") && !t["rejected_rows"].empty())
+    out << "- Rows left out: " << t["rejected_rows"].dump() << "\n";
+  if (t.contains("policy") && t["policy"].contains("reidentification_risk")) {
+    const Json& risk = t["policy"]["reidentification_risk"];
+    out << "- Re-identification risk gate on its own rows: **" << field(risk, "decision") << "**";
+    if (risk.contains("after")) out << ", k = " << field(risk["after"], "k");
+    out << " (details: privacy_report.json, test_table.policy)\n";
+  }
+  out << "\n";
+}
+
 }  // namespace
 
 std::string privacy_report_markdown(const Json& r) {
@@ -114,6 +132,7 @@ std::string privacy_report_markdown(const Json& r) {
   if (r.contains("free_text")) free_text_section(out, r["free_text"]);
   if (r.contains("reidentification_risk")) risk_section(out, r["reidentification_risk"]);
   split_section(out, r);
+  test_table_section(out, r);
   out << "Details: privacy_report.json. Policy and measures: docs/PRIVACY.md.\n";
   return out.str();
 }

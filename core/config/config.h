@@ -17,7 +17,12 @@ namespace galien {
 struct DataConfig {
   std::string csv;                                // data.csv: the clinical table
   std::optional<std::string> patient_id_column;   // data.patient_id: null = one patient per row
-  std::string label_column;                       // data.label
+  std::string label_column;                       // data.label: class (classification) or numeric target (regression); unset for survival
+  std::string task = "classification";            // data.task: classification | survival | regression
+  std::string time_column;                        // data.time: survival time, numeric >= 0 (survival)
+  std::string event_column;                       // data.event: 1 = event, 0 = censored (survival)
+  std::string test_csv;                           // data.test_csv: external test table, same columns; "" = none
+  std::string test_patients = "shared";           // data.test_patients: shared | separate (IDs of the two tables)
   std::vector<std::string> classes;               // data.classes: raw label values in class-index order; empty = sorted unique values
   std::vector<std::string> numeric;               // data.numeric: ["*"] = every column not named elsewhere
   std::vector<std::string> categorical;           // data.categorical: one-hot encoded
@@ -30,6 +35,11 @@ struct DataConfig {
   double val_fraction = 0.15;                     // data.split.val
   double test_fraction = 0.15;                    // data.split.test
   std::uint64_t split_seed = 1234;                // data.split.seed
+  // cv.*: K-fold cross-validation (YAML section `cv`, kept here because it chooses the split).
+  int cv_folds = 0;                               // cv.folds: 0 = off, else K >= 2
+  int cv_repeats = 1;                             // cv.repeats: repeated K-fold, >= 1
+  int cv_fold = 0;                                // cv.fold: the fold that is the test split, [0, folds)
+  int cv_repeat = 0;                              // cv.repeat: which repeat's fold assignment, [0, repeats)
   // data.images.*: imaging ingest (docs/imaging.md); format none = clinical table only.
   std::string image_format = "none";              // data.images.format: none | dicom | nifti | png | medmnist | idx
   std::string image_path;                         // data.images.path: DICOM tree, imagesTr/labelsTr dir, PNG dir, .npz file, idx dir
@@ -112,8 +122,10 @@ struct TrainerConfig {
   double bucket_mb = 4.0;                         // trainer.bucket_mb: gradient bucket size
   double collective_timeout_s = 600.0;            // trainer.collective_timeout_s: watchdog; 0 = off
   std::string device = "auto";                    // trainer.device: auto | cpu | cuda
-  std::string precision = "fp32";                 // trainer.precision: fp32 | bf16 (autocast on GPU)
+  std::string precision = "fp32";                 // trainer.precision: fp32 | bf16 (forward under autocast)
   int prefetch_batches = 2;                       // trainer.prefetch_batches: batches prepared ahead per rank
+  bool evaluate_train = false;                    // trainer.evaluate_train: final train-split metrics too
+  bool channels_last = false;                     // trainer.channels_last: NHWC convolution weights and images
 };
 
 struct LaunchConfig {
@@ -141,6 +153,28 @@ struct SweepConfig {
   int parallel = 0;                               // sweep.parallel: points running at once; 0 = all
 };
 
+// Training-time image augmentation (trainers/augment.h); off by default.
+struct AugmentConfig {
+  bool hflip = false;                             // augment.hflip: random left-right flip
+  bool vflip = false;                             // augment.vflip: random up-down flip
+  int crop_padding = 0;                           // augment.crop_padding: random shift up to N pixels (zero fill)
+};
+
+// The figure a reproduction config (configs/repro/) must reach; `galien reproduce` compares the
+// run's summary metric with it (docs/REPRODUCTIONS.md).
+struct PublishedConfig {
+  std::string metric;                             // published.metric: e.g. test/accuracy
+  double value = 0.0;                             // published.value
+  double tolerance = 0.0;                         // published.tolerance
+  std::string comparison = "within";              // published.comparison: within | at_least
+  std::string protocol;                           // published.protocol
+  std::string citation;                           // published.citation
+  std::string where_read;                         // published.where_read
+  std::string status = "confirmed";               // published.status: confirmed | secondary | unconfirmed | computed
+  bool run_here = true;                           // published.run_here: false = data not available here
+  std::string note;                               // published.note
+};
+
 struct Config {
   std::string name;                               // name: run name (default: config file stem)
   DataConfig data;
@@ -150,6 +184,8 @@ struct Config {
   TrainerConfig trainer;
   LaunchConfig launch;
   SweepConfig sweep;
+  AugmentConfig augment;
+  PublishedConfig published;
 
   std::string source_file;                        // the file given on the command line
   std::string resolved_yaml;                      // the merged, validated config with defaults filled in

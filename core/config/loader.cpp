@@ -232,6 +232,23 @@ void check_cross_fields(const Config& config, const std::string& file) {
   if (data.val_fraction + data.test_fraction >= 1)
     GALIEN_USER_ERROR(file << ": data.split.val (" << data.val_fraction << ") + data.split.test ("
                            << data.test_fraction << ") must be below 1 to leave a training split");
+  if (data.cv_folds == 1)
+    GALIEN_USER_ERROR(file << ": cv.folds is 1: use 0 (no cross-validation) or 2 or more folds");
+  if (data.cv_folds == 0 && (data.cv_fold != 0 || data.cv_repeat != 0 || data.cv_repeats != 1))
+    GALIEN_USER_ERROR(file << ": cv.fold, cv.repeat or cv.repeats is set but cv.folds is 0: set "
+                           << "cv.folds to the number of folds, or remove the cv keys");
+  if (data.cv_folds >= 2 && data.cv_fold >= data.cv_folds)
+    GALIEN_USER_ERROR(file << ": cv.fold is " << data.cv_fold << " but must be in [0, "
+                           << data.cv_folds << ") for cv.folds " << data.cv_folds);
+  if (data.cv_folds >= 2 && data.cv_repeat >= data.cv_repeats)
+    GALIEN_USER_ERROR(file << ": cv.repeat is " << data.cv_repeat << " but must be in [0, "
+                           << data.cv_repeats << ") for cv.repeats " << data.cv_repeats);
+  if (data.cv_folds >= 2 && !data.test_csv.empty())
+    GALIEN_USER_ERROR(file << ": cv.folds and data.test_csv both define the test split: use one");
+  if ((data.cv_folds >= 2 || !data.test_csv.empty()) && data.test_fraction != 0)
+    GALIEN_USER_ERROR(file << ": data.split.test is " << data.test_fraction << " but the test "
+                           << "split comes from " << (data.cv_folds >= 2 ? "cv.fold" : "data.test_csv")
+                           << ": set data.split.test: 0");
   const OptimConfig& optim = config.optim;
   if (optim.nesterov && optim.name != "sgd")
     GALIEN_USER_ERROR(file << ": optim.nesterov: true needs optim.name: sgd, got '" << optim.name

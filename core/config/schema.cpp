@@ -268,7 +268,23 @@ const std::vector<FieldSpec>& config_schema() {
       field("data.csv", member(&Config::data, &DataConfig::csv), "clinical table (CSV) to shard"),
       field("data.patient_id", member(&Config::data, &DataConfig::patient_id_column),
             "patient column, keeps a patient's rows in one split; null = one patient per row"),
-      field("data.label", member(&Config::data, &DataConfig::label_column), "label column"),
+      field("data.label", member(&Config::data, &DataConfig::label_column),
+            "label column (classification) or numeric target column (regression); unset for "
+            "survival"),
+      field("data.task", member(&Config::data, &DataConfig::task),
+            one_of({"classification", "survival", "regression"}),
+            "what the shards hold: class labels, survival time + event, or a numeric target"),
+      field("data.time", member(&Config::data, &DataConfig::time_column),
+            "survival: time column (a number >= 0, e.g. days), written to /time"),
+      field("data.event", member(&Config::data, &DataConfig::event_column),
+            "survival: event column, 1 = event observed, 0 = censored; written to /event"),
+      field("data.test_csv", member(&Config::data, &DataConfig::test_csv),
+            "external test table with the same columns: all its rows form the test split "
+            "(needs data.split.test: 0); empty = none"),
+      field("data.test_patients", member(&Config::data, &DataConfig::test_patients),
+            one_of({"shared", "separate"}),
+            "shared: one patient-ID space (an ID in both tables is an error); separate: "
+            "different patients whose IDs may coincide (test IDs pseudonymised as 'test:<id>')"),
       field("data.classes", member(&Config::data, &DataConfig::classes),
             "raw label values in class-index order; [] = sorted unique values"),
       field("data.numeric", member(&Config::data, &DataConfig::numeric),
@@ -333,6 +349,15 @@ const std::vector<FieldSpec>& config_schema() {
             one_of({"uint8", "float16"}), "stored pixel type; uint8 scales [0, 1] to 0-255"),
       field("data.images.gzip", member(&Config::data, &DataConfig::image_gzip_level),
             closed(0, 9), "gzip level of the per-sample image chunks; 0 = uncompressed"),
+
+      field("cv.folds", member(&Config::data, &DataConfig::cv_folds), closed(0, 1000),
+            "K-fold cross-validation: 0 = off, else K >= 2 folds by patient, stratified"),
+      field("cv.repeats", member(&Config::data, &DataConfig::cv_repeats), closed(1, 1000),
+            "repeated K-fold: each repeat assigns the folds anew"),
+      field("cv.fold", member(&Config::data, &DataConfig::cv_fold), closed(0, 999),
+            "the fold that forms the test split, in [0, cv.folds)"),
+      field("cv.repeat", member(&Config::data, &DataConfig::cv_repeat), closed(0, 999),
+            "the repeat whose fold assignment is used, in [0, cv.repeats)"),
 
       field("privacy.key_file", member(&Config::privacy, &PrivacyConfig::key_file),
             "32-byte pseudonymisation key, mode 0600"),
@@ -456,9 +481,17 @@ const std::vector<FieldSpec>& config_schema() {
       field("trainer.device", member(&Config::trainer, &TrainerConfig::device),
             one_of({"auto", "cpu", "cuda"}), "auto: the node-local GPU when CUDA is available"),
       field("trainer.precision", member(&Config::trainer, &TrainerConfig::precision),
-            one_of({"fp32", "bf16"}), "bf16: autocast on GPU (gradients reduced in fp32)"),
+            one_of({"fp32", "bf16"}),
+            "bf16: forward pass under bfloat16 autocast; parameters, gradients and their "
+            "reduction stay fp32"),
       field("trainer.prefetch_batches", member(&Config::trainer, &TrainerConfig::prefetch_batches),
             closed(0, 1024), "batches a background thread prepares ahead (0 = none)"),
+      field("trainer.evaluate_train", member(&Config::trainer, &TrainerConfig::evaluate_train),
+            "also evaluate the final model on the train split (train/* metrics, "
+            "predictions-train.csv): in-sample figures such as OLS R^2"),
+      field("trainer.channels_last", member(&Config::trainer, &TrainerConfig::channels_last),
+            "2-D convolution weights and images in channels-last (NHWC) memory order: faster "
+            "convolutions on GPUs"),
 
       field("launch.ranks", member(&Config::launch, &LaunchConfig::ranks), closed(1, 100000),
             "default for galien launch --ranks"),
@@ -495,6 +528,37 @@ const std::vector<FieldSpec>& config_schema() {
             "swept keys, each \"key=[value, ...]\"; [] = no sweep"),
       field("sweep.parallel", member(&Config::sweep, &SweepConfig::parallel), closed(0, 100000),
             "sweep points running at once; 0 = no limit"),
+
+      field("augment.hflip", member(&Config::augment, &AugmentConfig::hflip),
+            "training images: random left-right flip (half of the samples)"),
+      field("augment.vflip", member(&Config::augment, &AugmentConfig::vflip),
+            "training images: random up-down flip (half of the samples)"),
+      field("augment.crop_padding", member(&Config::augment, &AugmentConfig::crop_padding),
+            closed(0, 1024), "training images: random shift by up to N pixels, zero-filled "
+            "(a crop of the padded image)"),
+      field("published.metric", member(&Config::published, &PublishedConfig::metric),
+            "the summary metric compared, e.g. test/accuracy, test/c_index, train/r2"),
+      field("published.value", member(&Config::published, &PublishedConfig::value),
+            "the published figure, in the metric's unit (accuracy 0.975, not 97.5)"),
+      field("published.tolerance", member(&Config::published, &PublishedConfig::tolerance),
+            at_least(0), "within: |achieved - value| <= tolerance passes"),
+      field("published.comparison", member(&Config::published, &PublishedConfig::comparison),
+            one_of({"within", "at_least"}),
+            "within: |achieved - value| <= tolerance; at_least: achieved >= value - tolerance"),
+      field("published.protocol", member(&Config::published, &PublishedConfig::protocol),
+            "how the paper measured it (split, CV, in-sample), when it differs from this run's"),
+      field("published.citation", member(&Config::published, &PublishedConfig::citation),
+            "paper, table or page"),
+      field("published.where_read", member(&Config::published, &PublishedConfig::where_read),
+            "where the number was read (the paper itself, or a copy that quotes it)"),
+      field("published.status", member(&Config::published, &PublishedConfig::status),
+            one_of({"confirmed", "secondary", "unconfirmed", "computed"}),
+            "confirmed: read in the paper; secondary: quoted by a third party; computed: not a "
+            "paper figure (e.g. R on the same files)"),
+      field("published.run_here", member(&Config::published, &PublishedConfig::run_here),
+            "false: the data cannot be obtained here; galien reproduce says so and stops"),
+      field("published.note", member(&Config::published, &PublishedConfig::note),
+            "caveats printed with the result"),
   };
   return fields;
 }

@@ -14,8 +14,10 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "core/error.h"
+#include "datasets/imaging/orientation.h"
 
 namespace galien {
 namespace {
@@ -289,6 +291,30 @@ void describe(DcmDataset& data, const DicomSeries& series, const PixelFormat& f,
   a.bits_stored = f.bits_stored;
 }
 
+// The RAS+ directions of the series' columns, rows and slices, from ImageOrientationPatient
+// (row and column direction cosines, LPS) and the slice order: slices were sorted along the
+// normal row x column, so they run along +normal when the first and last positions differ.
+// None when the file has no ImageOrientationPatient, or when the slice direction is unknown
+// (slices without ImagePositionPatient, all at one position, or the frames of a multi-frame
+// file, whose per-frame positions are not read).
+std::optional<AxisDirections> series_directions(const std::optional<std::array<double, 6>>& iop,
+                                                const std::vector<std::array<double, 3>>& positions,
+                                                bool all_positioned, std::int64_t frames) {
+  if (!iop) return std::nullopt;
+  const Vector3 row{(*iop)[0], (*iop)[1], (*iop)[2]}, column{(*iop)[3], (*iop)[4], (*iop)[5]};
+  const Vector3 normal{row[1] * column[2] - row[2] * column[1],
+                       row[2] * column[0] - row[0] * column[2],
+                       row[0] * column[1] - row[1] * column[0]};
+  if (frames > 1) {
+    if (positions.size() < 2 || !all_positioned) return std::nullopt;
+    double along = 0;
+    for (int k = 0; k < 3; ++k) along += (positions.back()[k] - positions.front()[k]) * normal[k];
+    if (along <= 0) return std::nullopt;
+  }
+  // One slice: its normal stands for the slice axis (only its line matters, not its sense).
+  return AxisDirections{lps_to_ras(row), lps_to_ras(column), lps_to_ras(normal)};
+}
+
 }  // namespace
 
 std::vector<DicomSeries> scan_dicom(const std::string& root, const DicomPatientKey& patient_key) {
@@ -305,6 +331,8 @@ Volume load_dicom_series(const DicomSeries& series, ImageAttributes* attributes)
   volume.depth = series.frames;
   std::vector<std::array<double, 3>> positions;
   double thickness = 0;
+  bool all_positioned = true;
+  std::optional<std::array<double, 6>> iop;  // of the first file, which ordered the slices
   for (std::size_t k = 0; k < series.files.size(); ++k) {
     const std::string& path = series.files[k];
     DcmFileFormat file;
@@ -320,6 +348,13 @@ Volume load_dicom_series(const DicomSeries& series, ImageAttributes* attributes)
     positions.push_back({number(data, DCM_ImagePositionPatient, 0, 0),
                          number(data, DCM_ImagePositionPatient, 0, 1),
                          number(data, DCM_ImagePositionPatient, 0, 2)});
+    all_positioned = all_positioned && data.tagExists(DCM_ImagePositionPatient);
+    if (k == 0 && data.tagExists(DCM_ImageOrientationPatient)) {
+      iop.emplace();
+      for (unsigned long i = 0; i < 6; ++i) {
+        (*iop)[i] = number(data, DCM_ImageOrientationPatient, 0, i);
+      }
+    }
     if (k == 0) {
       thickness = number(data, DCM_SpacingBetweenSlices, number(data, DCM_SliceThickness, 0.0));
       volume.spacing[1] = number(data, DCM_PixelSpacing, 1.0, 0);
@@ -329,7 +364,13 @@ Volume load_dicom_series(const DicomSeries& series, ImageAttributes* attributes)
   }
   volume.spacing[0] = series.files.size() > 1 ? slice_spacing(positions, thickness)
                                               : (thickness > 0 ? thickness : 1.0);
-  if (attributes) attributes->spacing = volume.spacing;
+  if (attributes) attributes->spacing = volume.spacing;  // the series as stored
+  // Before any resampling: axes permuted and flipped to RAS+, no interpolation.
+  std::optional<AxisDirections> directions =
+      series_directions(iop, positions, all_positioned, series.frames);
+  if (directions && reorient_to_ras(volume, *directions) && attributes) {
+    attributes->orientation = volume.orientation;
+  }
   return volume;
 }
 

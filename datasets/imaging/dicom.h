@@ -1,6 +1,7 @@
 // DICOM series through DCMTK. Files under a folder are grouped into series by
 // SeriesInstanceUID, slices ordered by ImagePositionPatient projected on the slice normal (from
 // ImageOrientationPatient), then InstanceNumber; pixels get Rescale Slope/Intercept (CT in HU).
+// The volume is then reoriented from LPS to RAS+ by permuting and flipping axes (orientation.h).
 //
 // Privacy (DICOM PS3.15 Annex E): only pixel data and an allow-list of non-identifying
 // attributes (ImageAttributes) are copied out of a file. Identifying values are read for two
@@ -35,8 +36,9 @@ using DicomPatientKey =
 // their first file.
 std::vector<DicomSeries> scan_dicom(const std::string& root, const DicomPatientKey& patient_key);
 
-// The series' voxels in [1, D, H, W] with Rescale Slope/Intercept applied, and its allow-listed
-// attributes. UserError naming the file for unreadable, truncated or unsupported pixel data.
+// The series' voxels in [1, D, H, W] with Rescale Slope/Intercept applied, reoriented to RAS+
+// when ImageOrientationPatient and the slice direction are known (Volume::orientation says from
+// what; "" = kept as stored), and its allow-listed attributes (geometry as stored). UserError naming the file for unreadable, truncated or unsupported pixel data.
 Volume load_dicom_series(const DicomSeries& series, ImageAttributes* attributes);
 
 }  // namespace galien

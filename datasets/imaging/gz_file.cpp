@@ -6,9 +6,10 @@
 
 namespace galien {
 
-std::string read_maybe_gzip(const std::string& path) {
+std::string read_maybe_gzip(const std::string& path, const std::string& shown) {
+  const std::string& name = shown.empty() ? path : shown;
   gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) GALIEN_USER_ERROR("cannot open " << path << ": check the path");
+  if (file == nullptr) GALIEN_USER_ERROR("cannot open " << name << ": check the path");
   gzbuffer(file, 1 << 17);
   std::string bytes;
   char buffer[1 << 16];
@@ -18,7 +19,7 @@ std::string read_maybe_gzip(const std::string& path) {
   gzerror(file, &error);
   gzclose(file);
   if (n < 0 || error != Z_OK) {  // Z_BUF_ERROR here: the stream ends early
-    GALIEN_USER_ERROR("cannot read " << path << ": the compressed data is damaged or truncated; "
+    GALIEN_USER_ERROR("cannot read " << name << ": the compressed data is damaged or truncated; "
                                      << "copy the file again");
   }
   return bytes;

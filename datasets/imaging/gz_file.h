@@ -6,7 +6,8 @@
 
 namespace galien {
 
-// UserError naming `path` when it cannot be opened or its compressed stream is damaged.
-std::string read_maybe_gzip(const std::string& path);
+// UserError naming the file when it cannot be opened or its compressed stream is damaged: as
+// `shown` when given (a name that carries no patient key), else as `path`.
+std::string read_maybe_gzip(const std::string& path, const std::string& shown = "");
 
 }  // namespace galien

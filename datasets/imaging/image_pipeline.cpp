@@ -14,6 +14,7 @@
 #include "datasets/imaging/image_samples.h"
 #include "datasets/imaging/image_source.h"
 #include "datasets/imaging/image_transform.h"
+#include "datasets/imaging/png_clinical.h"
 #include "datasets/privacy_step.h"
 #include "datasets/shard_store.h"
 #include "datasets/tabular.h"
@@ -32,13 +33,23 @@ namespace fs = std::filesystem;
 
 
 
-// The clinical table, when data.csv is set: the same policy, encoding and pseudonyms as the
-// tabular pipeline.
+// The clinical table, when data.csv is set (one row per patient), or the PNG labels table (one
+// row per image, `per_image`): the same policy, encoding and pseudonyms as the tabular pipeline.
 struct Clinical {
-  std::optional<EncodedTable> table;
+  std::optional<EncodedTable> table;  // none: no clinical features
   std::vector<std::string> pseudonyms;
   std::string sha256;
+  bool per_image = false;
+  std::string file_name;                     // for the privacy report
+  std::vector<std::string> dropped_columns;  // data.drop, for the privacy report
 };
+
+// The config the policy sees: for PNG, the labels table's roles (png_clinical.h).
+Config policy_config(const Config& config) {
+  Config effective = config;
+  if (config.data.image_format == "png") effective.data = png_table_config(config.data);
+  return effective;
+}
 
 Clinical read_clinical(const Config& config, PseudonymisationPolicy& policy,
                        const Pseudonymizer& pseudonymize) {
@@ -54,6 +65,44 @@ Clinical read_clinical(const Config& config, PseudonymisationPolicy& policy,
     clinical.pseudonyms.push_back(pseudonymize(key));
   }
   clinical.table->patient_keys.clear();  // raw keys go no further
+  clinical.file_name = fs::path(config.data.csv).filename().string();
+  clinical.dropped_columns = clinical.table->dropped_columns;
+  return clinical;
+}
+
+// PNG: the labels table's other columns, through the policy and the risk gate like any clinical
+// table, and encoded when data.* names feature columns; otherwise each must be in data.drop.
+Clinical read_labels_table(const Config& config, PseudonymisationPolicy& policy,
+                           const Pseudonymizer& pseudonymize, ImageSource& source) {
+  GALIEN_CHECK(source.table.has_value(), "the PNG source keeps its labels table");
+  const CsvTable labels = std::move(*source.table);
+  source.table.reset();
+  CsvTable view = png_table_view(labels, config.data);  // checks data.* first
+  for (const PolicyColumn& column : policy.columns()) {
+    if (column.name == config.data.image_file_column ||
+        column.name == config.data.image_labels_column) {
+      GALIEN_USER_ERROR(column.key << " names '" << column.name << "', a column the PNG source "
+                                   << "reads itself (data.images.file_column / labels_column): "
+                                   << "remove it from " << column.key);
+    }
+  }
+  const DataConfig data = png_table_config(config.data);
+  view = apply_privacy_policy(policy, std::move(view), data, pseudonymize);
+  Clinical clinical;
+  clinical.per_image = true;
+  clinical.file_name = base_name(config.data.image_labels_csv);
+  if (!png_has_features(config.data)) {
+    check_png_columns_dropped(labels, config.data);
+    std::vector<std::int64_t> lines;
+    for (const CsvRow& row : view.rows) lines.push_back(row.line);
+    policy.gate(lines, config.data.shard_dir);
+    clinical.dropped_columns = config.data.drop;
+    return clinical;
+  }
+  clinical.table = encode_table(view, data);
+  policy.gate(clinical.table->lines, config.data.shard_dir);
+  clinical.table->patient_keys.clear();  // the images' pseudonyms are the same: join by line
+  clinical.dropped_columns = clinical.table->dropped_columns;
   return clinical;
 }
 
@@ -183,15 +232,17 @@ Json privacy_report(const Config& config, const ImageSource& source, const Manif
       {"image_attributes_kept",
        "pixel data and, per sample in /image_meta, only: modality, rows, columns, slices, "
        "spacing, slice thickness, rescale slope/intercept, photometric interpretation, bits "
-       "stored (an allow-list; DICOM PS3.15 Annex E identifying attributes such as names, IDs, "
+       "stored, orientation code (an allow-list; DICOM PS3.15 Annex E identifying attributes such as names, IDs, "
        "birth date, addresses, accession numbers, institution and physician names and UIDs are "
        "never copied)"},
       {"rejected_rows", manifest.rejected_rows},
       {"patients_per_split", patients},
       {"split_disjointness_verified", true}};
-  if (clinical.table) {
-    report["clinical_table"] = fs::path(config.data.csv).filename().string();
-    report["dropped_columns"] = clinical.table->dropped_columns;
+  if (clinical.table || clinical.per_image) {
+    report["clinical_table"] = clinical.file_name;
+    report["clinical_rows"] = clinical.per_image ? "one per image (the labels table)"
+                                                 : "one per patient";
+    report["dropped_columns"] = clinical.dropped_columns;
   }
   return report;
 }
@@ -212,26 +263,29 @@ void verify_no_shared_patients(const std::map<std::string, SplitPart>& splits,
 
 Manifest describe(const Config& config, const ImageSource& source, const Clinical& clinical,
                   const ImageSamples& samples, const SecretKey& key) {
-  Manifest m;
-  m.format_version_minor = 2;  // 1.2: "images" and image shards (shard format 1.1)
+  Manifest m;  // "images" (manifest 1.2) and image shards (shard format 1.1)
   m.created_utc = utc_now_iso8601();
   m.galien_version = GALIEN_VERSION;
   m.key_id = key.key_id();
   m.config_sha256 = config.sha256;
   m.source_file = source.source_name;
   m.source_sha256 = source.source_sha256;
-  if (clinical.table) {
+  if (clinical.table && !clinical.per_image) {
     m.source_file += " + " + fs::path(config.data.csv).filename().string();
     m.source_sha256 = sha256_hex(source.source_sha256 + clinical.sha256);
-    m.rejected_rows = clinical.table->rejected_rows;
     m.label_column = config.data.label_column;
-    m.features = clinical.table->features;
   } else {
+    // PNG: the labels table is the source, already in source_sha256.
     m.label_column = source.label_source;
+  }
+  if (clinical.table) {
+    m.rejected_rows = clinical.table->rejected_rows;
+    m.features = clinical.table->features;
   }
   m.source_rows = static_cast<std::int64_t>(source.items.size());
   for (const auto& [reason, count] : samples.rejected) m.rejected_rows[reason] += count;
   m.classes = samples.classes;
+  m.cv = cv_info(config.data);
   if (config.privacy.encrypt) m.encryption = new_encryption_info();
   return m;
 }
@@ -240,14 +294,30 @@ Manifest describe(const Config& config, const ImageSource& source, const Clinica
 
 ShardResult run_image_shard(const Config& config, bool overwrite) {
   check_output_dir(config, overwrite);
+  // Image datasets are classification (or multi-label) only in this version.
+  if (config.data.task != "classification")
+    GALIEN_USER_ERROR("data.task: " << config.data.task << " is for clinical tables; image "
+                      << "datasets (data.images.format: " << config.data.image_format << ") are "
+                      << "classification only in this version");
+  if (!config.data.test_csv.empty())
+    GALIEN_USER_ERROR("data.test_csv is for clinical tables; image datasets (data.images.format: "
+                      << config.data.image_format << ") cannot take an external test table yet");
   SecretKey key = load_key_file(config.privacy.key_file);
-  PseudonymisationPolicy policy(config, key);  // checks privacy.* before any work
+  PseudonymisationPolicy policy(policy_config(config), key);  // checks privacy.* first
   Pseudonymizer pseudonymize(key);
   ImageTransform transform(config.data);  // checks data.images.* before reading images
-  Clinical clinical = read_clinical(config, policy, pseudonymize);
+  const bool png = config.data.image_format == "png";
+  Clinical clinical;
+  if (!png) clinical = read_clinical(config, policy, pseudonymize);
   std::unique_ptr<ImageSource> source = open_image_source(config.data, pseudonymize);
-  ImageSamples samples = join_samples(*source, clinical.table ? &*clinical.table : nullptr,
-                                      clinical.pseudonyms);
+  if (png) clinical = read_labels_table(config, policy, pseudonymize, *source);
+  ImageSamples samples;
+  if (clinical.per_image && clinical.table) {
+    samples = join_rows_by_line(*source, *clinical.table);
+  } else {  // a per-patient table, or no clinical features
+    samples = join_samples(*source, clinical.table ? &*clinical.table : nullptr,
+                           clinical.pseudonyms);
+  }
   auto splits = split_samples(*source, samples, config.data);
   verify_no_shared_patients(splits, samples);
   standardise(clinical, samples, splits.at("train"));

@@ -108,10 +108,35 @@ ImageSamples join_samples(const ImageSource& source, const EncodedTable* table,
   return samples;
 }
 
+ImageSamples join_rows_by_line(const ImageSource& source, const EncodedTable& table) {
+  std::unordered_map<std::int64_t, std::int64_t> row_of_line;
+  for (std::size_t r = 0; r < table.lines.size(); ++r) {
+    row_of_line.emplace(table.lines[r], static_cast<std::int64_t>(r));
+  }
+  ImageSamples samples;
+  for (std::size_t i = 0; i < source.items.size(); ++i) {
+    auto it = row_of_line.find(source.items[i].line);
+    if (it == row_of_line.end()) continue;  // left out by data.missing: drop_row
+    samples.items.push_back(i);
+    samples.rows.push_back(it->second);
+    samples.pseudonyms.push_back(source.items[i].pseudonym);
+    samples.labels.push_back(source.multi_label ? 0 : source.items[i].label);
+  }
+  samples.classes = source.multi_label ? std::vector<std::string>{"all"} : source.classes;
+  // encode_table refuses a table with no row left, and every row of it is an image.
+  GALIEN_CHECK(!samples.items.empty(), "no image matches a row of " << table.source);
+  return samples;
+}
+
 std::map<std::string, SplitPart> split_samples(const ImageSource& source,
                                                const ImageSamples& samples,
                                                const DataConfig& config) {
   bool fixed = !source.items.empty() && !source.items.front().split.empty();
+  if (fixed && config.cv_folds > 0) {
+    GALIEN_USER_ERROR(source.source_name << " comes with its own train/val/test splits ("
+                      << config.image_format << "), which cross-validation would ignore: "
+                      << "remove the cv section");
+  }
   if (fixed) return fixed_splits(source, samples, config);
   std::vector<std::int64_t> lines;
   for (std::size_t item : samples.items) lines.push_back(source.items[item].line);

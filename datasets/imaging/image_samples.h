@@ -30,6 +30,11 @@ struct ImageSamples {
 ImageSamples join_samples(const ImageSource& source, const EncodedTable* table,
                           const std::vector<std::string>& table_pseudonyms);
 
+// PNG: one table row per image, the labels table's own (`table` encoded from it, so each row
+// keeps its CSV line): each image gets the features of the row on its line, and its own labels.
+// Images whose row data.missing: drop_row left out are left out too (the table counted them).
+ImageSamples join_rows_by_line(const ImageSource& source, const EncodedTable& table);
+
 // Train/val/test, each cut into data.shards shards of sample indices. The source's own splits
 // when it has them (MedMNIST, idx), else split_dataset (by patient, stratified). UserError for
 // an empty split or fewer samples than shards, naming the split and the setting to change.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "datasets/csv.h"
 #include "datasets/imaging/volume.h"
 #include "privacy/pseudonym.h"
 
@@ -19,7 +20,10 @@ namespace galien {
 
 struct ImageItem {
   std::string pseudonym;            // of the sample's patient; the raw key is never kept
-  std::string origin;               // the user's file path (or "file.npz: train 17"), for errors
+  // How errors name the sample, without its patient key: "the image of Data_Entry.csv:9",
+  // "NIfTI case 5 of 210 in DIR (cases in name order)", "file.npz: train 17"; for DICOM the
+  // series' first file (docs/imaging.md, "What leaves a DICOM file").
+  std::string origin;
   std::int64_t line = 0;            // labels-table line or 1-based item number, for errors
   std::int64_t label = 0;           // class index (single-label sources)
   std::vector<std::uint8_t> multi;  // multi-label targets (K entries), or empty
@@ -45,6 +49,9 @@ class ImageSource {
   std::string patient_key;           // how patient keys were made, for the privacy report
   std::string source_name;           // file or folder name (no path), for the manifest
   std::string source_sha256;         // over every input file (hash_files)
+  // PNG: the labels table as read (raw patient IDs included), for its clinical columns
+  // (png_clinical.h); the pipeline takes it at once and encodes it. Empty for other formats.
+  std::optional<CsvTable> table;
 };
 
 std::unique_ptr<ImageSource> open_image_source(const DataConfig& config,

@@ -1,11 +1,14 @@
 #include "datasets/imaging/nifti.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "core/error.h"
 #include "datasets/imaging/gz_file.h"
+#include "datasets/imaging/orientation.h"
 
 namespace galien {
 namespace {
@@ -32,26 +35,30 @@ struct Header {
   double pixdim[8] = {};
   std::size_t offset = kHeaderSize;
   double slope = 0, intercept = 0;
+  int qform_code = 0, sform_code = 0;
+  double quatern[3] = {};  // b, c, d
+  double srow[3][4] = {};  // srow_x, srow_y, srow_z
 };
 
-[[noreturn]] void refuse(const std::string& path, const std::string& why) {
-  GALIEN_USER_ERROR("NIfTI file " << path << " " << why);
+// `name`: how errors name the file ("NIfTI file PATH", or the pipeline's name for a case).
+[[noreturn]] void refuse(const std::string& name, const std::string& why) {
+  GALIEN_USER_ERROR(name << " " << why);
 }
 
-Header parse_header(const std::string& bytes, const std::string& path) {
-  if (bytes.size() < kHeaderSize) refuse(path, "is truncated (shorter than its 348-byte header)");
+Header parse_header(const std::string& bytes, const std::string& name) {
+  if (bytes.size() < kHeaderSize) refuse(name, "is truncated (shorter than its 348-byte header)");
   Header h;
   std::int32_t size = field<std::int32_t>(bytes, 0, false);
   if (size == 540 || field<std::int32_t>(bytes, 0, true) == 540) {
-    refuse(path, "is NIfTI-2: convert it to NIfTI-1 (e.g. nibabel's Nifti1Image)");
+    refuse(name, "is NIfTI-2: convert it to NIfTI-1 (e.g. nibabel's Nifti1Image)");
   }
   if (size != 348) {
     h.swap = true;
-    if (field<std::int32_t>(bytes, 0, true) != 348) refuse(path, "is not a NIfTI-1 file");
+    if (field<std::int32_t>(bytes, 0, true) != 348) refuse(name, "is not a NIfTI-1 file");
   }
   std::string magic = bytes.substr(344, 3);
-  if (magic == "ni1") refuse(path, "is a .hdr/.img pair: convert it to a single .nii(.gz) file");
-  if (magic != "n+1") refuse(path, "has no NIfTI-1 magic 'n+1'");
+  if (magic == "ni1") refuse(name, "is a .hdr/.img pair: convert it to a single .nii(.gz) file");
+  if (magic != "n+1") refuse(name, "has no NIfTI-1 magic 'n+1'");
   for (int i = 0; i < 8; ++i) h.dim[i] = field<std::int16_t>(bytes, 40 + 2 * i, h.swap);
   h.datatype = field<std::int16_t>(bytes, 70, h.swap);
   h.bitpix = field<std::int16_t>(bytes, 72, h.swap);
@@ -60,12 +67,18 @@ Header parse_header(const std::string& bytes, const std::string& path) {
   h.offset = offset >= kHeaderSize ? static_cast<std::size_t>(offset) : kHeaderSize;
   h.slope = field<float>(bytes, 112, h.swap);
   h.intercept = field<float>(bytes, 116, h.swap);
+  h.qform_code = field<std::int16_t>(bytes, 252, h.swap);
+  h.sform_code = field<std::int16_t>(bytes, 254, h.swap);
+  for (int i = 0; i < 3; ++i) h.quatern[i] = field<float>(bytes, 256 + 4 * i, h.swap);
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 4; ++c) h.srow[r][c] = field<float>(bytes, 280 + 16 * r + 4 * c, h.swap);
+  }
   if (h.dim[0] < 1 || h.dim[0] > 4) {
-    refuse(path, "has " + std::to_string(h.dim[0]) + " dimensions: only 2D, 3D and 4D "
+    refuse(name, "has " + std::to_string(h.dim[0]) + " dimensions: only 2D, 3D and 4D "
                  "(channels) images are read");
   }
   for (int i = 1; i <= h.dim[0]; ++i) {
-    if (h.dim[i] < 1) refuse(path, "has a dimension of size " + std::to_string(h.dim[i]));
+    if (h.dim[i] < 1) refuse(name, "has a dimension of size " + std::to_string(h.dim[i]));
   }
   for (int i = h.dim[0] + 1; i <= 4; ++i) h.dim[i] = 1;
   return h;
@@ -90,7 +103,7 @@ std::size_t type_size(int datatype) {
 }
 
 void decode(const std::string& bytes, const Header& h, std::size_t count, std::vector<float>& out,
-            const std::string& path) {
+            const std::string& name) {
   switch (h.datatype) {
     case 2: convert<std::uint8_t>(bytes, h, count, out); break;
     case 256: convert<std::int8_t>(bytes, h, count, out); break;
@@ -103,7 +116,7 @@ void decode(const std::string& bytes, const Header& h, std::size_t count, std::v
     case 1024: convert<std::int64_t>(bytes, h, count, out); break;
     case 1280: convert<std::uint64_t>(bytes, h, count, out); break;
     default:
-      refuse(path, "has NIfTI data type " + std::to_string(h.datatype) +
+      refuse(name, "has NIfTI data type " + std::to_string(h.datatype) +
                        ": only integer and real scalar types are read");
   }
 }
@@ -112,11 +125,38 @@ double positive_or_one(double spacing) {
   return std::isfinite(spacing) && spacing > 0 ? spacing : 1.0;
 }
 
+// The world (RAS+) direction of voxel axes i, j, k, as nibabel's get_best_affine chooses: the
+// sform when sform_code is set, else the qform when qform_code is set (NIfTI-1 methods 3 and 2).
+// Neither (method 1, ANALYZE-era files) gives no orientation: the volume stays as stored.
+std::optional<AxisDirections> axis_directions(const Header& h) {
+  AxisDirections d{};
+  if (h.sform_code != 0) {
+    for (int axis = 0; axis < 3; ++axis) {
+      for (int w = 0; w < 3; ++w) d[axis][w] = h.srow[w][axis];
+    }
+    return d;
+  }
+  if (h.qform_code == 0) return std::nullopt;
+  // nifti1.h, quatern_to_mat44: rotation from the unit quaternion (a, b, c, d); qfac
+  // (pixdim[0] = -1) reverses the k axis. Voxel sizes do not change directions.
+  const double b = h.quatern[0], c = h.quatern[1], q = h.quatern[2];
+  const double a = std::sqrt(std::max(0.0, 1.0 - (b * b + c * c + q * q)));
+  const double r[3][3] = {{a * a + b * b - c * c - q * q, 2 * (b * c - a * q), 2 * (b * q + a * c)},
+                          {2 * (b * c + a * q), a * a + c * c - b * b - q * q, 2 * (c * q - a * b)},
+                          {2 * (b * q - a * c), 2 * (c * q + a * b), a * a + q * q - c * c - b * b}};
+  const double qfac = h.pixdim[0] < 0 ? -1.0 : 1.0;
+  for (int axis = 0; axis < 3; ++axis) {
+    for (int w = 0; w < 3; ++w) d[axis][w] = r[w][axis] * (axis == 2 ? qfac : 1.0);
+  }
+  return d;
+}
+
 }  // namespace
 
-Volume read_nifti(const std::string& path) {
-  std::string bytes = read_maybe_gzip(path);
-  Header h = parse_header(bytes, path);
+Volume read_nifti(const std::string& path, const std::string& shown) {
+  const std::string name = shown.empty() ? "NIfTI file " + path : shown;
+  std::string bytes = read_maybe_gzip(path, shown);
+  Header h = parse_header(bytes, name);
   std::size_t size = type_size(h.datatype);
   Volume v;
   v.width = h.dim[1];
@@ -127,16 +167,20 @@ Volume read_nifti(const std::string& path) {
   v.spacing = {positive_or_one(h.pixdim[3]), positive_or_one(h.pixdim[2]),
                positive_or_one(h.pixdim[1])};
   std::size_t count = static_cast<std::size_t>(v.size());
-  if (size == 0) decode(bytes, h, 0, v.voxels, path);  // refuses the type by name
+  if (size == 0) decode(bytes, h, 0, v.voxels, name);  // refuses the type by name
   if (bytes.size() < h.offset + count * size) {
-    refuse(path, "is truncated: " + std::to_string(bytes.size()) + " bytes, its header needs " +
+    refuse(name, "is truncated: " + std::to_string(bytes.size()) + " bytes, its header needs " +
                      std::to_string(h.offset + count * size));
   }
   v.voxels.resize(count);
-  decode(bytes, h, count, v.voxels, path);
+  decode(bytes, h, count, v.voxels, name);
   // x fastest, then y, z, channel: exactly [C, D, H, W] with W = x. Scaling when set (0 = none).
   if (h.slope != 0 && std::isfinite(h.slope) && (h.slope != 1 || h.intercept != 0)) {
     for (float& x : v.voxels) x = static_cast<float>(x * h.slope + h.intercept);
+  }
+  // Before any resampling: axes permuted and flipped to RAS+, no interpolation.
+  if (std::optional<AxisDirections> directions = axis_directions(h)) {
+    reorient_to_ras(v, *directions);
   }
   return v;
 }

@@ -2,7 +2,8 @@
 //   imagesTr/<case>.nii.gz            (MSD; one file per case, 4D for several modalities)
 //   imagesTr/<case>_0000.nii.gz, ...  (nnU-Net; one file per channel)
 //   labelsTr/<case>.nii.gz            (segmentation mask; optional folder)
-// The case name is the patient key, pseudonymised at once.
+// The case name is the patient key, pseudonymised at once; so errors never show a case's file
+// names: a case is named by its rank in file name order ("case 5 of 210 in .../imagesTr").
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -10,6 +11,7 @@
 #include "core/error.h"
 #include "datasets/imaging/image_source.h"
 #include "datasets/imaging/nifti.h"
+#include "datasets/imaging/orientation.h"
 
 namespace galien {
 namespace {
@@ -19,6 +21,7 @@ namespace fs = std::filesystem;
 struct Case {
   std::vector<std::string> channels;  // files, channel order
   std::string mask;                   // empty = none
+  std::string shown;                  // how errors name the case: no file name, no case name
 };
 
 std::string stem(const std::string& name) {
@@ -31,16 +34,35 @@ std::string stem(const std::string& name) {
   return "";
 }
 
+std::string orientation_text(const std::string& code) {
+  return code.empty() ? std::string("none (no sform or qform)") : code;
+}
+
+std::string channel_name(const Case& c, std::size_t channel) {
+  return c.channels.size() == 1 ? c.shown
+                                : "channel file " + std::to_string(channel) + " of " + c.shown;
+}
+
 // Stacks the channel files of one case; they must share their geometry.
-Volume stack_channels(const std::vector<std::string>& files) {
-  Volume volume = read_nifti(files.front());
-  for (std::size_t c = 1; c < files.size(); ++c) {
-    Volume next = read_nifti(files[c]);
+Volume stack_channels(const Case& c) {
+  const std::vector<std::string>& files = c.channels;
+  Volume volume = read_nifti(files.front(), channel_name(c, 0));
+  for (std::size_t k = 1; k < files.size(); ++k) {
+    Volume next = read_nifti(files[k], channel_name(c, k));
+    // Each file was reoriented by its own header; different codes mean a header is wrong.
+    if (next.orientation != volume.orientation) {
+      GALIEN_USER_ERROR(channel_name(c, k) << " has orientation "
+                                           << orientation_text(next.orientation)
+                                           << " but its channel file 0 has "
+                                           << orientation_text(volume.orientation)
+                                           << ": the channels of a case must share their "
+                                           << "geometry; fix that file's sform/qform");
+    }
     if (next.depth != volume.depth || next.height != volume.height ||
         next.width != volume.width) {
-      GALIEN_USER_ERROR("NIfTI file " << files[c] << " has shape " << next.shape_text()
-                                      << " but " << files.front() << " of the same case has "
-                                      << volume.shape_text() << ": channels must match");
+      GALIEN_USER_ERROR(channel_name(c, k) << " has shape " << next.shape_text()
+                                           << " but its channel file 0 has "
+                                           << volume.shape_text() << ": channels must match");
     }
     volume.channels += next.channels;
     volume.voxels.insert(volume.voxels.end(), next.voxels.begin(), next.voxels.end());
@@ -54,12 +76,30 @@ class NiftiSource : public ImageSource {
   LoadedImage load(std::size_t item) const override {
     const Case& c = cases_[item];
     LoadedImage loaded;
-    loaded.image = stack_channels(c.channels);
-    if (!c.mask.empty()) loaded.mask = read_nifti(c.mask);
-    loaded.attributes.slices = loaded.image.depth;
-    loaded.attributes.rows = loaded.image.height;
-    loaded.attributes.columns = loaded.image.width;
-    loaded.attributes.spacing = loaded.image.spacing;
+    loaded.image = stack_channels(c);
+    if (!c.mask.empty()) {
+      loaded.mask = read_nifti(c.mask, "the mask (labelsTr) of " + c.shown);
+      // A mask whose header lost its orientation (some label tools write none) would otherwise
+      // stay as stored while its image is flipped: the labels would no longer match the voxels.
+      if (loaded.mask->orientation != loaded.image.orientation) {
+        GALIEN_USER_ERROR("the mask (labelsTr) of " << c.shown << " has orientation "
+                                                    << orientation_text(loaded.mask->orientation)
+                                                    << " but its image has "
+                                                    << orientation_text(loaded.image.orientation)
+                                                    << ": a mask must share its image's "
+                                                    << "geometry; copy the image's sform/qform "
+                                                    << "into the mask's header");
+      }
+    }
+    // The file's own geometry (its axis order), beside the code that maps it to the pixels.
+    const Volume& v = loaded.image;
+    const std::string& code = v.orientation;
+    auto size = source_order({double(v.depth), double(v.height), double(v.width)}, code);
+    loaded.attributes.slices = static_cast<std::int64_t>(size[0]);
+    loaded.attributes.rows = static_cast<std::int64_t>(size[1]);
+    loaded.attributes.columns = static_cast<std::int64_t>(size[2]);
+    loaded.attributes.spacing = source_order(v.spacing, code);
+    loaded.attributes.orientation = code;
     return loaded;
   }
 
@@ -104,21 +144,22 @@ std::unique_ptr<ImageSource> open_nifti_source(const DataConfig& config,
   std::vector<ImageItem> items;
   std::vector<std::string> files;
   for (auto& [name, c] : cases) {
+    c.shown = "NIfTI case " + std::to_string(items.size() + 1) + " of " +
+              std::to_string(cases.size()) + " in " + images.string() + " (cases in name order)";
     if (masks) {
       for (const char* ext : {".nii.gz", ".nii"}) {
         if (fs::exists(labels / (name + ext))) c.mask = (labels / (name + ext)).string();
       }
       if (c.mask.empty()) {
-        GALIEN_USER_ERROR("case " << c.channels.front() << " has no mask "
-                                  << (labels / name).string()
-                                  << ".nii.gz: add it, or remove the case from imagesTr");
+        GALIEN_USER_ERROR(c.shown << " has no mask in " << labels.string() << " (a file named "
+                                  << "like the case): add it, or remove the case from imagesTr");
       }
       files.push_back(c.mask);
     }
     files.insert(files.end(), c.channels.begin(), c.channels.end());
     ImageItem item;
     item.pseudonym = pseudonymize(name);
-    item.origin = c.channels.front();
+    item.origin = c.shown;  // never the file name: it is the patient key
     item.line = static_cast<std::int64_t>(items.size()) + 1;
     items.push_back(std::move(item));
     ordered.push_back(c);

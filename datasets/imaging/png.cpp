@@ -9,16 +9,17 @@
 
 namespace galien {
 
-Volume read_png(const std::string& path, int channels) {
+Volume read_png(const std::string& path, int channels, const std::string& shown) {
+  const std::string& name = shown.empty() ? "PNG file " + path : shown;
   if (!std::filesystem::is_regular_file(path)) {
-    GALIEN_USER_ERROR("PNG file " << path << " does not exist: it is listed in the labels table "
+    GALIEN_USER_ERROR(name << " does not exist: it is listed in the labels table "
                                   << "(data.images.labels_csv); add the file or remove its row");
   }
   png_image image;
   std::memset(&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_file(&image, path.c_str())) {
-    GALIEN_USER_ERROR("cannot read PNG file " << path << " (" << image.message
+    GALIEN_USER_ERROR("cannot read " << name << " (" << image.message
                                               << "): copy it again or remove it");
   }
   if (channels == 0) channels = (image.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
@@ -28,7 +29,7 @@ Volume read_png(const std::string& path, int channels) {
   if (!png_image_finish_read(&image, nullptr, pixels.data(), 0, nullptr)) {
     std::string message = image.message;
     png_image_free(&image);
-    GALIEN_USER_ERROR("cannot read PNG file " << path << " (" << message
+    GALIEN_USER_ERROR("cannot read " << name << " (" << message
                                               << "): it is damaged or truncated");
   }
   Volume v;

@@ -1,7 +1,8 @@
 // PNG images listed in a labels table, in the ChestX-ray14 layout (Data_Entry_2017.csv):
 // "Image Index" (file name under data.images.path), "Finding Labels" (multi-label, "|"
-// separated, "No Finding" = none) and "Patient ID" (pseudonymised at once). Other columns are
-// not read. Column names are configurable (data.images.*_column).
+// separated, "No Finding" = none) and "Patient ID" (pseudonymised at once). Column names are
+// configurable (data.images.*_column). The table itself is handed to the pipeline, whose
+// png_clinical.h accounts for its other columns (clinical features or data.drop).
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -22,11 +23,13 @@ class PngSource : public ImageSource {
   explicit PngSource(int channels) : channels_(channels) {}
   LoadedImage load(std::size_t item) const override {
     LoadedImage loaded;
-    loaded.image = read_png(items[item].origin, channels_);
+    loaded.image = read_png(paths[item], channels_, items[item].origin);
     loaded.attributes.rows = loaded.image.height;
     loaded.attributes.columns = loaded.image.width;
     return loaded;
   }
+
+  std::vector<std::string> paths;  // per item; never shown (the names hold patient IDs)
 
  private:
   int channels_;
@@ -77,11 +80,17 @@ std::unique_ptr<ImageSource> open_png_source(const DataConfig& config,
   std::vector<std::string> files;
   for (const CsvRow& row : table.rows) {
     ImageItem item;
-    item.origin = (fs::path(config.image_path) / row.fields[file]).string();
+    const std::string path = (fs::path(config.image_path) / row.fields[file]).string();
+    // ChestX-ray14 file names hold the patient ID (00030003_001.png: patient 30003), so a
+    // sample is named by its table line, which finds it as surely.
+    item.origin = "the image of " + table.path + ":" + std::to_string(row.line);
     item.line = row.line;
-    if (!fs::is_regular_file(item.origin)) {
-      GALIEN_USER_ERROR("PNG file " << item.origin << " listed at " << table.path << ":"
-                                    << row.line << " does not exist: add it or remove the row");
+    if (!fs::is_regular_file(path)) {
+      GALIEN_USER_ERROR("the PNG file of " << table.path << ":" << row.line << " (column '"
+                                           << config.image_file_column << "') is not in "
+                                           << config.image_path << ": add it or remove the row "
+                                           << "(its name is not shown: such names can hold the "
+                                           << "patient ID)");
     }
     if (row.fields[patient].empty()) {
       GALIEN_USER_ERROR(table.path << ":" << row.line << ": empty "
@@ -92,7 +101,8 @@ std::unique_ptr<ImageSource> open_png_source(const DataConfig& config,
     auto& named = row_labels.back();
     named.erase(std::remove(named.begin(), named.end(), config.image_none_label), named.end());
     seen.insert(named.begin(), named.end());
-    files.push_back(item.origin);
+    files.push_back(path);
+    source->paths.push_back(path);
     source->items.push_back(std::move(item));
   }
   if (source->items.empty()) GALIEN_USER_ERROR(table.path << " lists no image");
@@ -116,6 +126,7 @@ std::unique_ptr<ImageSource> open_png_source(const DataConfig& config,
   source->source_name = base_name(config.image_labels_csv);
   files.push_back(config.image_labels_csv);
   source->source_sha256 = hash_files(config.image_path, files);
+  source->table = std::move(table);
   return source;
 }
 

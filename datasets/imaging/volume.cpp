@@ -24,6 +24,7 @@ std::string ImageAttributes::to_json() const {
   }
   if (!photometric.empty()) j["photometric_interpretation"] = photometric;
   if (bits_stored > 0) j["bits_stored"] = bits_stored;
+  if (!orientation.empty()) j["orientation"] = orientation;
   return j.dump();
 }
 

@@ -1,5 +1,6 @@
 // An image as read from any source, before intensity mapping and resampling: float voxels in
 // [C, D, H, W] order (2D images have D = 1) with the physical spacing of each spatial axis.
+// Readers of oriented sources (NIfTI, DICOM) hand it over already in RAS+ (orientation.h).
 #pragma once
 
 #include <array>
@@ -13,6 +14,9 @@ struct Volume {
   std::int64_t channels = 1, depth = 1, height = 0, width = 0;
   std::array<double, 3> spacing{1.0, 1.0, 1.0};  // mm between slices, rows, columns
   bool volumetric = false;                        // a 3D source (DICOM series, NIfTI)
+  // Orientation code of the source's stored axes (W, H, D), e.g. "LPS", when the voxels were
+  // reoriented to RAS+; "" when the source has no usable orientation and is kept as stored.
+  std::string orientation;
   std::vector<float> voxels;                      // [C, D, H, W]
 
   std::int64_t spatial_size() const { return depth * height * width; }
@@ -31,6 +35,7 @@ struct ImageAttributes {
   double rescale_slope = 1, rescale_intercept = 0;
   std::string photometric;                  // e.g. "MONOCHROME2"
   std::int64_t bits_stored = 0;
+  std::string orientation;                  // source axes before reorientation, e.g. "LPS"
 
   std::string to_json() const;  // only the fields that are set
 };

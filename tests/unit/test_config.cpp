@@ -297,8 +297,8 @@ TEST(ConfigResolved, ListsEverySchemaKeyInSchemaOrder) {
     EXPECT_TRUE(has_path(resolved, field.path)) << field.path;
   std::vector<std::string> sections;
   for (const auto& entry : resolved) sections.push_back(entry.first.Scalar());
-  EXPECT_EQ(sections, (std::vector<std::string>{"name", "data", "privacy", "model", "optim",
-                                                 "trainer", "launch", "sweep"}));
+  EXPECT_EQ(sections, (std::vector<std::string>{"name", "data", "cv", "privacy", "model", "optim",
+                                                 "trainer", "launch", "sweep", "augment", "published"}));
   EXPECT_CONTAINS(config.resolved_yaml, "  hidden: [64, 32]\n");
   EXPECT_CONTAINS(config.resolved_yaml, "  patient_id: null\n");
   EXPECT_CONTAINS(config.resolved_yaml, "  dropout: 0.0\n");
