@@ -182,7 +182,8 @@ void read_top_level(const Reader& in, const YAML::Node& root, Profile& p) {
       root,
       {"description", "scheduler", "node", "gpu_request", "gpu_bind", "gpu_visible_env",
        "partition", "constraint", "hint_nomultithread", "directives", "account", "qos", "max_time",
-       "default_time", "module_purge", "modules", "launcher", "environment", "scratch"},
+       "default_time", "module_purge", "modules", "launcher", "environment", "scratch",
+       "interconnect"},  // read and checked by galien plan (launcher/plan/interconnect.h)
       "the profile");
   auto has = [&](const char* key) { return static_cast<bool>(root[key]); };
   if (has("description")) p.description = in.text(root["description"], "description");
