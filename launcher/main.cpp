@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   remember(galien::commands::add_launch(app));
   remember(galien::commands::add_runs(app));
   remember(galien::commands::add_audit(app));
+  remember(galien::commands::add_plan(app));
+  remember(galien::commands::add_reproduce(app));
+  remember(galien::commands::add_predict(app, &argc, &argv));
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -16,7 +16,6 @@ namespace nn = torch::nn;
 
 // The tutorial's sizes.
 constexpr std::int64_t kConv1 = 32, kConv2 = 64, kKernel = 5, kDense = 1024;
-constexpr double kDropout = 0.4;
 
 // TensorFlow's tf.layers defaults: Glorot-uniform kernels, zero biases.
 void init_like_tensorflow(nn::Module& module) {
@@ -29,7 +28,7 @@ void init_like_tensorflow(nn::Module& module) {
 
 }  // namespace
 
-TfCnn::TfCnn(const ModelShape& shape) {
+TfCnn::TfCnn(const ModelShape& shape, double dropout) {
   require_image("tf_cnn", shape, /*volume=*/false);
   GALIEN_CHECK(shape.num_outputs > 0, "tf_cnn with " << shape.num_outputs << " classes");
   // "same" padding keeps H x W through each conv; each pool halves it (rounding down).
@@ -48,7 +47,8 @@ TfCnn::TfCnn(const ModelShape& shape) {
   layers_->push_back(nn::Flatten());
   layers_->push_back(nn::Linear(kConv2 * height * width, kDense));
   layers_->push_back(nn::ReLU());
-  layers_->push_back(nn::Dropout(kDropout));
+  // The tutorial's 0.4 is set in its config (model.dropout), like every model's dropout.
+  if (dropout > 0) layers_->push_back(nn::Dropout(dropout));
   layers_->push_back(nn::Linear(kDense, shape.num_outputs));
   register_module("layers", layers_);
   init_like_tensorflow(*this);
@@ -56,8 +56,8 @@ TfCnn::TfCnn(const ModelShape& shape) {
 
 torch::Tensor TfCnn::forward(const torch::Tensor& images) { return layers_->forward(images); }
 
-std::shared_ptr<Model> make_tf_cnn(const ModelConfig& /*config*/, const ModelShape& shape) {
-  return std::make_shared<TfCnn>(shape);
+std::shared_ptr<Model> make_tf_cnn(const ModelConfig& config, const ModelShape& shape) {
+  return std::make_shared<TfCnn>(shape, config.dropout);
 }
 
 }  // namespace galien

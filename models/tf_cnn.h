@@ -16,7 +16,7 @@ namespace galien {
 
 class TfCnn : public Model {
  public:
-  explicit TfCnn(const ModelShape& shape);
+  TfCnn(const ModelShape& shape, double dropout);
   InputKind input_kind() const override { return InputKind::kImage; }
   using Model::forward;
   // [N, C, H, W] -> [N, num_outputs] logits.

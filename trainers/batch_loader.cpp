@@ -6,22 +6,61 @@
 
 namespace galien {
 
-Batch load_batch(const RankShards& shards, const RankBatch& part, bool pin) {
+Batch load_batch(const RankShards& shards, const RankBatch& part, const TaskSpec& spec,
+                 bool pin) {
   const auto n = static_cast<std::int64_t>(part.samples.size());
   auto options = torch::TensorOptions().pinned_memory(pin);
-  Batch batch{torch::empty({n, shards.num_features()}, options.dtype(torch::kFloat32)),
-              torch::empty({n}, options.dtype(torch::kInt64)),
-              torch::zeros({n}, options.dtype(torch::kFloat32)), part.num_real, part.global_real};
-  shards.gather(part.samples, batch.features.data_ptr<float>(),
-                batch.labels.data_ptr<std::int64_t>());
+  const auto f32 = options.dtype(torch::kFloat32);
+  Batch batch;
+  batch.num_real = part.num_real;
+  batch.global_real = part.global_real;
+  // Labels come with the features in one pass over the table (zero features for image-only data).
+  batch.labels = torch::empty({n}, options.dtype(torch::kInt64));
+  auto features = torch::empty({n, shards.num_features()}, f32);
+  shards.gather(part.samples, features.data_ptr<float>(), batch.labels.data_ptr<std::int64_t>());
+  if (spec.has_features) batch.features = features;
+  if (!spec.image.empty()) {
+    std::vector<std::int64_t> sizes{n};
+    sizes.insert(sizes.end(), spec.image.begin(), spec.image.end());
+    batch.image = torch::empty(sizes, f32);
+    shards.gather_images(part.samples, batch.image.data_ptr<float>());
+  }
+  if (spec.task == Task::kSurvival) {
+    batch.time = torch::empty({n}, f32);
+    batch.event = torch::empty({n}, f32);
+    shards.gather_survival(part.samples, batch.time.data_ptr<float>(), batch.event.data_ptr<float>());
+  }
+  if (spec.task == Task::kRegression) {
+    batch.target = torch::empty({n}, f32);
+    shards.gather_targets(part.samples, batch.target.data_ptr<float>());
+  }
+  batch.weights = torch::zeros({n}, f32);
   batch.weights.narrow(0, 0, part.num_real).fill_(1.0f);
   return batch;
 }
 
-BatchLoader::BatchLoader(const RankShards& shards, const EpochPlan& plan, std::int64_t first_batch,
-                         int prefetch, torch::Device device)
+Batch Batch::to(torch::Device device) const {
+  auto move = [&](const torch::Tensor& t) {
+    return t.defined() ? t.to(device, /*non_blocking=*/true) : t;
+  };
+  Batch moved = *this;
+  moved.features = move(features);
+  moved.image = move(image);
+  moved.labels = move(labels);
+  moved.time = move(time);
+  moved.event = move(event);
+  moved.target = move(target);
+  moved.weights = move(weights);
+  return moved;
+}
+
+BatchLoader::BatchLoader(const RankShards& shards, const EpochPlan& plan, const TaskSpec& spec,
+                         std::int64_t first_batch, int prefetch, torch::Device device,
+                         BatchTransform transform)
     : shards_(shards),
       plan_(plan),
+      spec_(spec),
+      transform_(std::move(transform)),
       next_produced_(first_batch),
       next_consumed_(first_batch),
       prefetch_(prefetch),
@@ -50,7 +89,7 @@ void BatchLoader::produce() {
         if (stopping_ || next_produced_ >= plan_.num_batches()) return;
         b = next_produced_++;
       }
-      Batch batch = load_batch(shards_, plan_.batch(b), device_.is_cuda());
+      Batch batch = load(b);
       {
         std::lock_guard<std::mutex> lock(mutex_);
         queue_.push_back(std::move(batch));
@@ -64,11 +103,18 @@ void BatchLoader::produce() {
   }
 }
 
+Batch BatchLoader::load(std::int64_t b) const {
+  const RankBatch part = plan_.batch(b);
+  Batch batch = load_batch(shards_, part, spec_, device_.is_cuda());
+  if (transform_) transform_(batch, part);
+  return batch;
+}
+
 Batch BatchLoader::next() {
   GALIEN_CHECK(next_consumed_ < plan_.num_batches(), "no batch left in this epoch");
   Batch batch;
   if (prefetch_ == 0) {
-    batch = load_batch(shards_, plan_.batch(next_consumed_), device_.is_cuda());
+    batch = load(next_consumed_);
   } else {
     std::unique_lock<std::mutex> lock(mutex_);
     changed_.wait(lock, [this] { return !queue_.empty() || error_; });
@@ -78,12 +124,7 @@ Batch BatchLoader::next() {
     changed_.notify_all();
   }
   ++next_consumed_;
-  if (!device_.is_cpu()) {
-    batch.features = batch.features.to(device_, /*non_blocking=*/true);
-    batch.labels = batch.labels.to(device_, true);
-    batch.weights = batch.weights.to(device_, true);
-  }
-  return batch;
+  return device_.is_cpu() ? batch : batch.to(device_);
 }
 
 }  // namespace galien

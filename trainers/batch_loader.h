@@ -7,37 +7,54 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
 #include "datasets/epoch_plan.h"
 #include "datasets/rank_shards.h"
+#include "trainers/task.h"
 
 namespace galien {
 
+// One rank's part of a global batch. Tensors the task or data do not have stay undefined.
 struct Batch {
-  torch::Tensor features;  // [n, num_features] float32
-  torch::Tensor labels;    // [n] int64
+  torch::Tensor features;  // [n, num_features] float32 (undefined without clinical features)
+  torch::Tensor image;     // [n, C, (D,) H, W] float32 (undefined without images)
+  torch::Tensor labels;    // [n] int64: class index (classification)
+  torch::Tensor time;      // [n] float32 (survival)
+  torch::Tensor event;     // [n] float32, 0 or 1 (survival)
+  torch::Tensor target;    // [n] float32, raw units (regression)
   torch::Tensor weights;   // [n] float32: 1 for real samples, 0 for padding
   std::int64_t num_real = 0;
   std::int64_t global_real = 0;
+
+  Batch to(torch::Device device) const;  // non-blocking copies
 };
 
 // Gathers `part`'s samples into CPU tensors (pinned when `pin` for fast GPU copies).
-Batch load_batch(const RankShards& shards, const RankBatch& part, bool pin = false);
+Batch load_batch(const RankShards& shards, const RankBatch& part, const TaskSpec& spec,
+                 bool pin = false);
+
+// Applied to each training batch in the loader thread, on the CPU (augmentation).
+using BatchTransform = std::function<void(Batch&, const RankBatch&)>;
 
 class BatchLoader {
  public:
   // Batches first_batch .. plan.num_batches()-1, `prefetch` ahead (0 = on demand).
-  BatchLoader(const RankShards& shards, const EpochPlan& plan, std::int64_t first_batch,
-              int prefetch, torch::Device device);
+  BatchLoader(const RankShards& shards, const EpochPlan& plan, const TaskSpec& spec,
+              std::int64_t first_batch, int prefetch, torch::Device device,
+              BatchTransform transform = {});
   ~BatchLoader();
   Batch next();  // on `device`
 
  private:
   void produce();
+  Batch load(std::int64_t b) const;
   const RankShards& shards_;
   const EpochPlan& plan_;
+  const TaskSpec& spec_;
+  BatchTransform transform_;
   std::int64_t next_produced_, next_consumed_;
   int prefetch_;
   torch::Device device_;

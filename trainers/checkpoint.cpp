@@ -100,13 +100,23 @@ void save_model_checkpoint(Model& model, const std::string& path) {
 }
 
 void load_model_checkpoint(Model& model, const std::string& path) {
-  torch::serialize::InputArchive archive;
+  torch::serialize::InputArchive archive, model_archive;
+  c10::IValue format;
   try {
     archive.load_from(path);
+    // A training checkpoint (step-N.pt, best.pt, last.pt) keeps the weights in "model";
+    // final.pt holds the weights alone.
+    if (archive.try_read("format", format)) {
+      archive.read("model", model_archive);
+      model.load(model_archive);
+      return;
+    }
+    model.load(archive);
   } catch (const c10::Error& e) {
-    GALIEN_USER_ERROR("cannot load checkpoint " << path << ": " << e.what_without_backtrace());
+    GALIEN_USER_ERROR("cannot load the weights in " << path << " into model " << model.name()
+                      << ": " << e.what_without_backtrace() << " (a checkpoint of another model "
+                      << "or config? use the config the run was trained with)");
   }
-  model.load(archive);
 }
 
 CheckpointStore::CheckpointStore(std::string dir, int keep) : dir_(std::move(dir)), keep_(keep) {

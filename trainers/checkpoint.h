@@ -47,7 +47,8 @@ std::string serialize_checkpoint(Model& model, const torch::optim::Optimizer& op
 // is not a galien checkpoint.
 TrainingState load_checkpoint(const std::string& path, Model& model,
                               torch::optim::Optimizer& optimizer);
-// Model weights only (for `final.pt` consumers and inference).
+// Model weights only (for `final.pt` consumers and inference). load_model_checkpoint also takes
+// a training checkpoint (best.pt, last.pt, step-N.pt) and reads only its weights.
 void save_model_checkpoint(Model& model, const std::string& path);
 void load_model_checkpoint(Model& model, const std::string& path);
 

@@ -146,6 +146,28 @@ std::vector<float> Comm::gather(const std::vector<float>& values, int root) cons
   WatchScope watch(watchdog_, "MPI_Gatherv(float)");
   return gather_values(values, root, MPI_FLOAT, comm_, rank_, size_);
 }
+std::vector<float> Comm::allgather(const std::vector<float>& values,
+                                   std::vector<std::int64_t>* offsets) const {
+  WatchScope watch(watchdog_, "MPI_Allgatherv");
+  int mine = static_cast<int>(values.size());
+  std::vector<int> counts(static_cast<std::size_t>(size_)), starts(static_cast<std::size_t>(size_));
+  check_mpi(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_), "MPI_Allgather");
+  int total = 0;
+  for (int r = 0; r < size_; ++r) {
+    starts[static_cast<std::size_t>(r)] = total;
+    total += counts[static_cast<std::size_t>(r)];
+  }
+  std::vector<float> all(static_cast<std::size_t>(total));
+  check_mpi(MPI_Allgatherv(values.data(), mine, MPI_FLOAT, all.data(), counts.data(), starts.data(),
+                           MPI_FLOAT, comm_),
+            "MPI_Allgatherv");
+  if (offsets) {
+    offsets->assign(starts.begin(), starts.end());
+    offsets->push_back(total);
+  }
+  return all;
+}
+
 std::vector<std::int64_t> Comm::gather(const std::vector<std::int64_t>& values, int root) const {
   WatchScope watch(watchdog_, "MPI_Gatherv(int64)");
   return gather_values(values, root, MPI_INT64_T, comm_, rank_, size_);

@@ -47,6 +47,10 @@ class Comm {
   // Concatenation of every rank's values on `root` (rank order); empty on other ranks.
   std::vector<float> gather(const std::vector<float>& values, int root) const;
   std::vector<std::int64_t> gather(const std::vector<std::int64_t>& values, int root) const;
+  // Concatenation of every rank's values on every rank (rank order); `offsets`, when given,
+  // receives where each rank's part starts (size() + 1 entries, the last = total).
+  std::vector<float> allgather(const std::vector<float>& values,
+                               std::vector<std::int64_t>* offsets = nullptr) const;
   // Terminates every rank of the job (a rank that hit an error must not leave others hanging).
   [[noreturn]] void abort(int code) const;
   // Every collective of this Comm (and of copies made afterwards) reports to `watchdog`.

@@ -10,5 +10,8 @@ constexpr int kExitUserError = 2;      // bad config or input: fix and resubmit
 // checkpoint: requeue the job, it resumes from that checkpoint (EX_TEMPFAIL, "try again").
 constexpr int kExitStopped = 75;
 constexpr int kExitWatchdog = 3;       // a collective exceeded trainer.collective_timeout_s
+// `galien reproduce`: the runs completed but the achieved figure is outside the published
+// tolerance (a result, not a crash: the report is written).
+constexpr int kExitReproductionFailed = 4;
 
 }  // namespace galien

@@ -17,7 +17,9 @@
 #include "models/registry.h"
 #include "privacy/audit_log.h"
 #include "privacy/data_keys.h"
+#include "trainers/augment.h"
 #include "trainers/batch_loader.h"
+#include "trainers/buffer_sync.h"
 #include "trainers/checkpoint.h"
 #include "trainers/device.h"
 #include "trainers/evaluate.h"
@@ -25,10 +27,13 @@
 #include "trainers/gradient_sync.h"
 #include "trainers/lr_schedule.h"
 #include "trainers/optimizer.h"
+#include "trainers/precision.h"
 #include "trainers/progress.h"
 #include "trainers/run_card.h"
 #include "trainers/run_dir.h"
 #include "trainers/stop_signal.h"
+#include "trainers/task.h"
+#include "trainers/task_loss.h"
 #include "trainers/tensorboard.h"
 #include "trainers/threads.h"
 #include "trainers/watchdog.h"
@@ -60,8 +65,12 @@ bool has_split(const Manifest& manifest, const std::string& split) {
 }
 
 // n / (classes * count_c) from the train split's class counts (trainer.class_weights: balanced).
-torch::Tensor make_class_weights(const TrainerConfig& config, const Manifest& manifest) {
+torch::Tensor make_class_weights(const TrainerConfig& config, const Manifest& manifest,
+                                 const TaskSpec& spec) {
   if (config.class_weights != "balanced") return {};
+  if (spec.task != Task::kClassification)
+    GALIEN_USER_ERROR("trainer.class_weights: balanced applies to classification only; this "
+                      << "dataset is " << task_name(spec.task) << ": set trainer.class_weights: none");
   const auto& counts = manifest.splits.at("train").class_counts;
   std::vector<float> weights;
   double total = 0;
@@ -75,6 +84,14 @@ void add_split_metrics(nlohmann::json& record, const std::string& split,
                        const std::map<std::string, double>& metrics) {
   for (const auto& [name, value] : metrics)
     record[split + "/" + name] = std::isnan(value) ? nlohmann::json() : nlohmann::json(value);
+}
+
+// trainer.channels_last: 4-D weights (2-D convolutions) in NHWC order, the layout GPU
+// convolution kernels (cuDNN, MIOpen) run fastest in; images follow in the training step.
+void use_channels_last(Model& model) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : model.parameters())
+    if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
 }
 
 std::vector<float> flatten_parameters(Model& model) {
@@ -127,6 +144,8 @@ class Run {
   void save_checkpoint(bool also_step_file);
   TrainResult finish(const std::string& status);
   double monitored(const nlohmann::json& record) const;
+  double fold_loss();  // moves the on-device loss accumulator into state_ (one device sync)
+  void write_predictions(const std::string& split, const Evaluation& evaluation) const;
 
   const Config& config_;
   const TrainerConfig& tc_;
@@ -135,7 +154,10 @@ class Run {
   std::unique_ptr<Watchdog> watchdog_;
   Manifest manifest_;
   std::string manifest_hash_, run_dir_;
-  int num_classes_ = 0, threads_ = 1;
+  int threads_ = 1;
+  TaskSpec spec_;
+  std::unique_ptr<TaskLoss> loss_;
+  torch::Tensor loss_accumulator_;  // this epoch's reported loss not yet in state_
   torch::Device device_{torch::kCPU};
   std::unique_ptr<RankShards> train_, val_, test_;
   std::unique_ptr<RunDirectory> run_;            // rank 0 only, like the two below
@@ -146,6 +168,7 @@ class Run {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<ReduceBackend> backend_;
   std::unique_ptr<GradientSync> sync_;
+  std::unique_ptr<BufferSync> buffers_;
   std::unique_ptr<LrSchedule> schedule_;
   torch::Tensor class_weights_;
   TrainingState state_;
@@ -184,7 +207,6 @@ void Run::set_up() {
   check_ranks_agree(comm_, "resolved config (SHA-256)", config_.sha256);
   check_ranks_agree(comm_, "data manifest (SHA-256)", manifest_hash_);
 
-  num_classes_ = static_cast<int>(manifest_.classes.size());
   const std::string& dir = config_.data.shard_dir;
   train_ = std::make_unique<RankShards>(dir, manifest_, "train", comm_.size(), comm_.rank(), key);
   if (has_split(manifest_, "val"))
@@ -192,12 +214,16 @@ void Run::set_up() {
   if (has_split(manifest_, "test"))
     test_ = std::make_unique<RankShards>(dir, manifest_, "test", comm_.size(), comm_.rank(), key);
   record_shards_read();
+  spec_ = task_spec(manifest_, *train_, dir);
+  check_model_fits_task(config_.model.name, spec_);
   store_ = std::make_unique<CheckpointStore>(run_dir_ + "/checkpoints", tc_.keep_checkpoints);
 
   torch::manual_seed(tc_.seed);
-  model_ = make_model(config_.model, {manifest_.num_features(), num_classes_});
+  model_ = make_model(config_.model, model_shape(spec_, manifest_.num_features()));
   model_->to(device_);
+  if (tc_.channels_last) use_channels_last(*model_);
   broadcast_parameters(model_->parameters(), comm_, 0);
+  buffers_ = std::make_unique<BufferSync>(model_->buffers(), comm_);
   optimizer_ = make_optimizer(config_.optim, model_->parameters());
   std::int64_t num_parameters = 0;
   for (const auto& p : model_->parameters()) num_parameters += p.numel();
@@ -210,8 +236,10 @@ void Run::set_up() {
                    : make_mpi_backend(comm_, device_.is_cuda() && mpi_is_cuda_aware());
     sync_ = make_gradient_sync(tc_.gradient_sync, model_->parameters(), *backend_, tc_.bucket_mb);
   }
-  class_weights_ = make_class_weights(tc_, manifest_);
+  class_weights_ = make_class_weights(tc_, manifest_, spec_);
   if (class_weights_.defined()) class_weights_ = class_weights_.to(device_);
+  loss_ = std::make_unique<TaskLoss>(spec_, class_weights_, comm_);
+  loss_accumulator_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
 
   batches_per_epoch_ =
       EpochPlan(train_->shard_sizes(), comm_.size(), comm_.rank(), tc_.batch_size, tc_.seed, 0)
@@ -222,9 +250,9 @@ void Run::set_up() {
                                            steps_per_epoch * tc_.epochs, steps_per_epoch);
   state_.config_sha256 = config_.sha256;
   state_.manifest_sha256 = manifest_hash_;
-  log::info0("training {} ({} parameters) on {} rank(s) x {} thread(s), {}, gradient sync {}{}: "
+  log::info0("{} of {} ({} parameters) on {} rank(s) x {} thread(s), {}, gradient sync {}{}: "
              "{} train samples, global batch {}, {} epochs -> {}",
-             config_.model.name, num_parameters, comm_.size(), threads_, describe_device(device_),
+             task_name(spec_.task), config_.model.name, num_parameters, comm_.size(), threads_, describe_device(device_),
              comm_.size() > 1 ? tc_.gradient_sync : "none",
              backend_ ? " over " + backend_->name() : "", manifest_.splits.at("train").num_samples,
              tc_.batch_size, tc_.epochs, run_dir_);
@@ -258,7 +286,14 @@ void Run::resume_if_asked() {
              state_.next_batch, state_.step);
 }
 
+double Run::fold_loss() {
+  state_.epoch_loss_sum += loss_accumulator_.item<double>();
+  loss_accumulator_.zero_();
+  return state_.epoch_loss_sum;
+}
+
 void Run::save_checkpoint(bool also_step_file) {
+  fold_loss();
   // The partial epoch sums are per rank: store their global totals.
   double sums[2] = {state_.epoch_loss_sum, state_.epoch_samples};
   comm_.allreduce_sum(sums, 2);
@@ -272,14 +307,23 @@ void Run::save_checkpoint(bool also_step_file) {
 }
 
 bool Run::train_epoch() {
-  namespace F = torch::nn::functional;
   EpochPlan plan(train_->shard_sizes(), comm_.size(), comm_.rank(), tc_.batch_size, tc_.seed,
                  static_cast<std::uint64_t>(state_.epoch));
-  BatchLoader loader(*train_, plan, state_.next_batch, tc_.prefetch_batches, device_);
-  auto loss_options = F::CrossEntropyFuncOptions().reduction(torch::kNone);
-  if (class_weights_.defined()) loss_options = loss_options.weight(class_weights_);
+  BatchTransform augment;
+  if (augmentation_enabled(config_.augment) && !spec_.image.empty())
+    augment = [this, epoch = static_cast<std::uint64_t>(state_.epoch)](Batch& batch,
+                                                                      const RankBatch& part) {
+      augment_images(batch.image, part.samples, config_.augment, tc_.seed, epoch);
+    };
+  BatchLoader loader(*train_, plan, spec_, state_.next_batch, tc_.prefetch_batches, device_,
+                     std::move(augment));
+  // On the CPU reading a loss value is free; on a GPU it waits for the device, so the running
+  // loss shown there is refreshed every 20 steps instead of every step.
+  const int fold_every = device_.is_cpu() ? 1 : 20;
+  double shown_loss = std::nan("");
   const int accumulation = tc_.gradient_accumulation;
   double normaliser = 0;
+  int micro_batches = 1;
   if (progress_) progress_->begin_epoch(static_cast<int>(state_.epoch) + 1, state_.next_batch);
   const std::int64_t first_batch = state_.next_batch;  // > 0 when resuming mid-epoch
   for (std::int64_t b = first_batch; b < plan.num_batches(); ++b) {
@@ -291,22 +335,33 @@ bool Run::train_epoch() {
       // Real samples of every global micro-batch in this optimiser step: the loss normaliser.
       normaliser = 0;
       const std::int64_t group = b - b % accumulation;
-      for (std::int64_t m = group; m < std::min(plan.num_batches(), group + accumulation); ++m)
+      const std::int64_t group_end = std::min(plan.num_batches(), group + accumulation);
+      for (std::int64_t m = group; m < group_end; ++m)
         normaliser += static_cast<double>(plan.global_real(m));
+      micro_batches = static_cast<int>(group_end - group);
     }
     Batch batch = loader.next();
     const auto t1 = Clock::now();
     if (sync_) sync_->prepare(last_micro);
-    auto per_sample = F::cross_entropy(model_->forward(batch.features), batch.labels, loss_options);
-    auto weighted = (per_sample * batch.weights).sum();
-    (weighted / normaliser).backward();
+    buffers_->broadcast_from_root();
+    if (tc_.channels_last && batch.image.dim() == 4)
+      batch.image = batch.image.contiguous(at::MemoryFormat::ChannelsLast);
+    torch::Tensor output;
+    {
+      AutocastScope autocast(use_bf16(tc_.precision), device_);
+      output = model_->forward(ModelInputs{batch.features, batch.image});
+    }
+    const StepLoss loss = (*loss_)(output.to(torch::kFloat32), batch, normaliser, micro_batches);
+    loss.objective.backward();
     const auto t2 = Clock::now();
-    state_.epoch_loss_sum += weighted.item<double>();
-    state_.epoch_samples += static_cast<double>(batch.num_real);
+    loss_accumulator_ += loss.reported;
+    state_.epoch_samples += loss.reported_count;
     state_.next_batch = b + 1;
-    if (progress_)
-      progress_->step(weighted.item<double>() / std::max<std::int64_t>(1, batch.num_real),
-                      batch.global_real);
+    if ((b + 1) % fold_every == 0) {
+      const double before = state_.epoch_loss_sum;
+      shown_loss = (fold_loss() - before) / std::max(1.0, loss.reported_count);
+    }
+    if (progress_) progress_->step(shown_loss, batch.global_real);
     if (!last_micro) {
       timings_.add(std::chrono::duration<double>(t1 - t0).count(),
                    std::chrono::duration<double>(t2 - t1).count(), 0);
@@ -324,7 +379,7 @@ bool Run::train_epoch() {
                  std::chrono::duration<double>((t2 - t1) + (Clock::now() - t3)).count(),
                  std::chrono::duration<double>(t3 - t2).count());
     if (tc_.log_every_steps > 0 && state_.step % tc_.log_every_steps == 0 && !stderr_is_terminal())
-      log::info0("step {} | batch loss {:.4f}", state_.step, weighted.item<double>() / std::max(1.0, static_cast<double>(batch.num_real)));
+      log::info0("step {} | batch loss {:.4f}", state_.step, shown_loss);
     // All ranks agree on stopping, so they all leave at the same step boundary.
     const bool stop = comm_.allreduce_max(stop_requested() ? 1.0 : 0.0) > 0;
     if (stop || (tc_.checkpoint_every_steps > 0 && state_.step % tc_.checkpoint_every_steps == 0))
@@ -346,10 +401,11 @@ double Run::monitored(const nlohmann::json& record) const {
 }
 
 void Run::end_of_epoch() {
+  fold_loss();
   double sums[2] = {state_.epoch_loss_sum, state_.epoch_samples};
   comm_.allreduce_sum(sums, 2);
   if (val_)
-    val_metrics_ = evaluate_split(*model_, *val_, num_classes_, comm_, device_, class_weights_);
+    val_metrics_ = evaluate_split(*model_, *val_, spec_, comm_, device_, class_weights_).metrics;
   // Rank 0 decides (it holds the metrics) and tells the others: improved?, early stop?
   double decision[3] = {0, 0, 0};  // improved, stop early, monitored value
   if (comm_.is_root()) {
@@ -374,7 +430,8 @@ void Run::end_of_epoch() {
     tensorboard_->flush();
     std::map<std::string, double> shown{{"train/loss", sums[0] / sums[1]}};
     for (const auto& [name, v] : val_metrics_)
-      if (name == "loss" || name == "accuracy" || name == "auc") shown["val/" + name] = v;
+      if (name == "loss" || name == "accuracy" || name == "auc" || name == "c_index" || name == "r2")
+        shown["val/" + name] = v;
     progress_->end_epoch(shown);
   }
   comm_.broadcast(decision, sizeof(decision), 0);
@@ -404,16 +461,29 @@ void Run::end_of_epoch() {
 }
 
 TrainResult Run::finish(const std::string& status) {
-  std::map<std::string, double> test_metrics;
-  if (test_ && status == "completed")
-    test_metrics = evaluate_split(*model_, *test_, num_classes_, comm_, device_, class_weights_);
+  // Final evaluations: test (and train when asked) of the final model, predictions per sample.
+  std::map<std::string, double> test_metrics, train_metrics;
+  if (status == "completed") {
+    if (test_) {
+      const Evaluation test = evaluate_split(*model_, *test_, spec_, comm_, device_, class_weights_);
+      test_metrics = test.metrics;
+      write_predictions("test", test);
+    }
+    if (tc_.evaluate_train) {
+      const Evaluation train = evaluate_split(*model_, *train_, spec_, comm_, device_, class_weights_);
+      train_metrics = train.metrics;
+      write_predictions("train", train);
+    }
+  }
   TrainResult result{status, run_dir_, {}, flatten_parameters(*model_)};
   if (!comm_.is_root()) return result;
   if (status == "completed") save_model_checkpoint(*model_, run_dir_ + "/checkpoints/final.pt");
   nlohmann::json metrics = nlohmann::json::object();
   add_split_metrics(metrics, "val", val_metrics_);
   add_split_metrics(metrics, "test", test_metrics);
+  add_split_metrics(metrics, "train", train_metrics);
   result.summary = {{"status", status},
+                    {"task", task_name(spec_.task)},
                     {"world_size", comm_.size()},
                     {"epochs_completed", state_.epoch},
                     {"steps", state_.step},
@@ -432,6 +502,13 @@ TrainResult Run::finish(const std::string& status) {
   run_->write_text("run_card.md", render_run_card(card));
   log::info0("{}: {} -> {}", status, metrics.dump(), run_dir_);
   return result;
+}
+
+// predictions-<split>.csv: one row per sample keyed by pseudonym, for the data controller to
+// re-link (docs/training.md). Rank 0 only.
+void Run::write_predictions(const std::string& split, const Evaluation& evaluation) const {
+  if (!comm_.is_root()) return;
+  run_->write_text("predictions-" + split + ".csv", evaluation.predictions.to_csv());
 }
 
 TrainResult Run::execute() {

@@ -19,5 +19,8 @@ Runner add_train(CLI::App& app, int* argc, char*** argv);
 Runner add_launch(CLI::App& app);
 Runner add_runs(CLI::App& app);
 Runner add_audit(CLI::App& app);
+Runner add_plan(CLI::App& app);
+Runner add_reproduce(CLI::App& app);
+Runner add_predict(CLI::App& app, int* argc, char*** argv);
 
 }  // namespace galien::commands

@@ -4,3 +4,8 @@ if(GALIEN_BUILD_TRAINING)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/mpi/test_training_mpi.cpp
     LIBS galien_trainers)
 endif()
+if(GALIEN_BUILD_TRAINING)
+  galien_mpi_test(test_tasks_mpi 2
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/mpi/test_tasks_mpi.cpp
+    LIBS galien_trainers)
+endif()

@@ -7,8 +7,15 @@ galien_test(test_epoch_plan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_epoch_
 galien_test(test_imaging_shard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_shard.cpp LIBS galien_datasets)
 galien_test(test_imaging_readers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_readers.cpp LIBS galien_datasets)
 galien_test(test_imaging_pipeline SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_pipeline.cpp LIBS galien_datasets)
+galien_test(test_imaging_orientation SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_orientation.cpp LIBS galien_datasets)
+galien_test(test_imaging_png_clinical SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_png_clinical.cpp LIBS galien_datasets)
 galien_test(test_crypto SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_crypto.cpp LIBS galien_privacy)
 galien_test(test_encrypted_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_encrypted_shards.cpp LIBS galien_datasets)
+# Survival, regression, external test table, cross-validation; a rank's gathers (docs/FORMAT.md).
+galien_test(test_task_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_task_shards.cpp LIBS galien_datasets)
+galien_test(test_rank_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_rank_shards.cpp LIBS galien_datasets)
+# galien plan's scaling model (launcher/plan/, no LibTorch).
+galien_test(test_plan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_plan.cpp LIBS galien_plan)
 if(GALIEN_BUILD_TRAINING)
   galien_test(test_trainer_parts SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_trainer_parts.cpp LIBS galien_comm)
   galien_test(test_device SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_device.cpp LIBS galien_trainers)
@@ -28,7 +35,15 @@ if(GALIEN_BUILD_TRAINING)
   galien_test(test_cox_rotterdam SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_cox_rotterdam.cpp
               LIBS galien_models galien_comm galien_datasets)
   galien_test(test_local_launch SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_local_launch.cpp LIBS galien_launch)
+  galien_test(test_reproduce SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_reproduce.cpp LIBS galien_reproduce)
 endif()
 galien_test(test_risk SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_risk.cpp LIBS galien_privacy)
 galien_test(test_audit_log SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_audit_log.cpp LIBS galien_privacy)
 galien_test(test_pseudonymisation_policy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_pseudonymisation_policy.cpp LIBS galien_datasets)
+# Report charts (docs/reports.md), torch-free. The test decodes the PNGs with libpng itself and
+# compares AUCs with the trainer's: trainers/metrics*.cpp need neither LibTorch nor MPI, so they
+# are compiled in and the comparison runs in the GALIEN_BUILD_TRAINING=OFF build too.
+find_package(PNG REQUIRED)
+galien_test(test_reports SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_reports.cpp
+            ${PROJECT_SOURCE_DIR}/trainers/metrics.cpp ${PROJECT_SOURCE_DIR}/trainers/metrics_suite.cpp
+            LIBS galien_reports PNG::PNG)
