@@ -18,4 +18,8 @@ if(GALIEN_BUILD_TRAINING)
   galien_test(test_audit_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_audit_cli.cpp LIBS nlohmann_json::nlohmann_json)
   target_compile_definitions(test_audit_cli PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
   add_dependencies(test_audit_cli galien)
+  # Scaling projection (galien plan; docs/BENCHMARKS.md "Scaling projection").
+  galien_test(test_plan_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_plan_cli.cpp LIBS nlohmann_json::nlohmann_json)
+  target_compile_definitions(test_plan_cli PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
+  add_dependencies(test_plan_cli galien)
 endif()
