@@ -245,10 +245,8 @@ void authenticate(const std::string& shard_dir, const std::string& text, const D
     return;
   }
   if (signer_key_id != keys.key_id()) {
-    GALIEN_USER_ERROR(manifest_path(shard_dir)
-                      << ": authentication failed: the shards were made with key id "
-                      << signer_key_id << " but privacy.key_file has key id " << keys.key_id()
-                      << ": use the data controller's key for this dataset");
+    GALIEN_USER_ERROR(manifest_path(shard_dir) << ": authentication failed: "
+                                               << wrong_key_advice(signer_key_id, keys.key_id()));
   }
   GALIEN_USER_ERROR(manifest_path(shard_dir)
                     << ": authentication failed: manifest.json was modified after `galien "

@@ -46,6 +46,8 @@ std::map<std::string, SplitPart> fixed_splits(const ImageSource& source,
   std::map<std::string, SplitPart> parts;
   for (const char* name : {"train", "val", "test"}) {
     std::vector<std::int64_t>& rows = members[name];
+    // data.split.val: 0 on IDX data asks for no val split (as for tables): train on all of train.
+    if (rows.empty() && std::string(name) == "val" && config.val_fraction == 0) continue;
     if (rows.empty()) {
       GALIEN_USER_ERROR("split '" << name << "' of " << source.source_name << " is empty: "
                                   << (std::string(name) == "val" ? "raise data.split.val"

@@ -102,7 +102,7 @@ TEST_F(EncryptedTraining, AnotherKeyStopsTrainingBeforeStepOne) {
   Output out = launch(encrypted_dir(), other, "other-key");
   EXPECT_NE(out.code, 0) << out.text;
   EXPECT_CONTAINS(out.text, encrypted_dir() + "/manifest.json: authentication failed");
-  EXPECT_CONTAINS(out.text, "privacy.key_file has key id");
+  EXPECT_CONTAINS(out.text, "has key id");
   EXPECT_FALSE(trained("other-key"));
 }
 

@@ -397,13 +397,85 @@ TEST(RankShardsEncrypted, WrongKeyIsExplainedAsSuch) {
   EXPECT_CONTAINS(message, "the key is not the one that wrote it");
 }
 
+// A shard opened with another key than the one that wrote it says so in plain words: which key
+// wrote the shards, which was given, and the two ways out.
+TEST(RankShardsEncrypted, WrongKeyOnAShardNamesBothKeyIdsAndWhatToDo) {
+  Datasets d = wdbc_datasets("shard_wrong_key_ids");
+  const std::string dir = d.encrypted.shard_dir;
+  DataKeys other(load_key_file(key_file(d.dir, "other.bin")));
+  Manifest manifest = load_manifest(dir, &d.keys);
+  for (const char* split : {"train", "test"}) {
+    const ShardEntry& entry = manifest.splits.at(split).shards[1];
+    for (bool image : {false, true}) {
+      std::string message = user_error_of([&] {
+        if (image) {
+          load_shard_image(dir, entry, manifest, &other);
+        } else {
+          load_shard(dir, entry, manifest, &other);
+        }
+      });
+      EXPECT_CONTAINS(message, "shard " + fs::absolute(dir + "/" + entry.file).string() +
+                                   ": authentication failed");
+      EXPECT_CONTAINS(message, "the file is the one `galien shard` wrote");
+      EXPECT_CONTAINS(message, "these shards were written with key id " + d.keys.key_id() +
+                                   ", but the key file given (privacy.key_file, or --key of "
+                                   "galien verify) has key id " + other.key_id());
+      EXPECT_CONTAINS(message, "use the data controller's key whose key id is " +
+                                   d.keys.key_id());
+      EXPECT_CONTAINS(message, "re-run `galien shard` with this key");
+    }
+  }
+  EXPECT_EQ(wrong_key_advice("aaaa", "bbbb"),
+            "these shards were written with key id aaaa, but the key file given "
+            "(privacy.key_file, or --key of galien verify) has key id bbbb. Either it is the "
+            "wrong key file: use the data controller's key whose key id is aaaa; or the shards "
+            "were written with another key than intended: re-run `galien shard` with this key");
+}
+
+// What `galien verify --key` does (launcher/commands/verify.cpp): the manifest's HMAC, then
+// every shard of every split loaded. One flipped byte in one shard fails on that shard only,
+// named, as a modified file (not a wrong key), for encrypted and plain shards alike.
+TEST(RankShardsEncrypted, VerifyingEveryShardNamesOnlyTheFlippedOne) {
+  Datasets d = wdbc_datasets("verify_flip");
+  for (const ShardResult* result : {&d.encrypted, &d.plain}) {
+    const std::string dir = result->shard_dir;
+    const bool encrypted = result == &d.encrypted;
+    const std::string flipped = encrypted ? "val-00001.h5.enc" : "val-00001.h5";
+    flip_byte(dir + "/" + flipped, fs::file_size(dir + "/" + flipped) / 3);
+    const Manifest manifest = load_manifest(dir, &d.keys);  // the manifest itself is intact
+    std::vector<std::string> failed;
+    for (const auto& [split, info] : manifest.splits) {
+      for (const ShardEntry& entry : info.shards) {
+        try {
+          load_shard(dir, entry, manifest, &d.keys);
+        } catch (const UserError& e) {
+          failed.push_back(entry.file);
+          const std::string message = e.what();
+          EXPECT_CONTAINS(message, "shard " + fs::absolute(dir + "/" + flipped).string() +
+                                       ": authentication failed");
+          if (encrypted) {
+            EXPECT_CONTAINS(message, "its SHA-256 differs from manifest.json's, so this file "
+                                     "was modified or damaged after `galien shard` wrote it: "
+                                     "copy it again from the data controller");
+          } else {
+            EXPECT_CONTAINS(message, "the file is corrupted or was modified");
+          }
+          EXPECT_EQ(message.find("key id"), std::string::npos) << message;
+        }
+      }
+    }
+    EXPECT_EQ(failed, std::vector<std::string>{flipped});
+  }
+}
+
 TEST(RankShardsEncrypted, EncryptedWithoutKeyIsRefusedBeforeReading) {
   Datasets d = wdbc_datasets("rank_no_key");
   const Manifest manifest = load_manifest(d.encrypted.shard_dir);
   std::string message =
       user_error_of([&] { RankShards(d.encrypted.shard_dir, manifest, "train", 1, 0); });
   EXPECT_CONTAINS(message, "train-00000.h5.enc is encrypted");
-  EXPECT_CONTAINS(message, "privacy.key_file");
+  EXPECT_CONTAINS(message, "set privacy.key_file (galien train) or pass --key (galien verify) "
+                           "with the data controller's key, key id " + manifest.key_id);
   // A key with a manifest that skipped authentication is a wiring bug, not a user error.
   EXPECT_THROW(RankShards(d.encrypted.shard_dir, manifest, "train", 1, 0, &d.keys),
                InternalError);

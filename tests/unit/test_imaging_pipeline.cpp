@@ -7,6 +7,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -146,11 +147,14 @@ TEST(ImagingPipeline, PydicomFilesAndSeriesLeaveNoIdentifyingByteInAnyOutputOrLo
         EXPECT_TRUE(seen.insert(reader.data().pseudonyms[i]).second);
         auto meta = nlohmann::json::parse(reader.data().images.meta[i]);
         EXPECT_TRUE(meta["modality"] == "CT" || meta["modality"] == "MR") << meta;
+        // Every series here is axial, ImageOrientationPatient [1,0,0,0,1,0]: stored LPS.
+        EXPECT_EQ(meta["orientation"], "LPS") << meta;
         for (const auto& [key, value] : meta.items()) {
           EXPECT_TRUE(std::set<std::string>({"modality", "rows", "columns", "slices",
                                              "spacing_mm", "slice_thickness_mm",
                                              "rescale_slope", "rescale_intercept",
-                                             "photometric_interpretation", "bits_stored"})
+                                             "photometric_interpretation", "bits_stored",
+                                             "orientation"})
                           .count(key))
               << key;
         }
@@ -256,6 +260,95 @@ TEST(ImagingPipeline, PatientMapNamesThePatientOfEachFolder) {
   EXPECT_CONTAINS(message, "data.images.patient_map");
 }
 
+// Research exports name folders and files after the patient: messages name a file relative to
+// data.images.path, every folder or file name that holds the PatientID, a name part or the
+// accession number redacted, and a file whose attributes cannot be read by its rank only.
+TEST(ImagingPipeline, DicomErrorsNameNoFolderOrFileAfterThePatient) {
+  std::string dir = scratch("dicom_named_after_patient");
+  std::string images = dir + "/dicom";
+  std::string flat = dir + "/flat";
+  make_fixture("dicom-series", flat);
+  // One file of MARTIN's series (p1_file1.dcm, to be "slice1.dcm") gets another image size.
+  std::string shrink =
+      "/usr/bin/python3 -c \"import pydicom, sys; d = pydicom.dcmread(sys.argv[1]); "
+      "d.Rows = 64; d.PixelData = d.PixelData[:len(d.PixelData) // 2]; "
+      "d.save_as(sys.argv[1])\" " + flat + "/p1_file1.dcm";
+  ASSERT_EQ(std::system(shrink.c_str()), 0);
+  const std::string dupont = images + "/PAT-8842-DUPONT/Dupont_Jeanne_CT";
+  const std::string martin = images + "/Martin Paul (ACC0004243)/CT";
+  fs::create_directories(dupont);
+  fs::create_directories(martin);
+  for (int k = 0; k < 4; ++k) {
+    std::string name = "_file" + std::to_string(k) + ".dcm";
+    fs::rename(flat + "/p0" + name, dupont + "/pat-8842-dupont_" + std::to_string(k) + ".dcm");
+    fs::rename(flat + "/p1" + name, martin + "/slice" + std::to_string(k) + ".dcm");
+  }
+  std::ofstream(dupont + "/DUPONT_JEANNE_report.txt") << "not DICOM\n";
+  Config config = image_config(dir, "dicom", images);
+  config.data.image_shape = {2, 16, 16};
+  config.data.val_fraction = 0.0;
+  config.data.test_fraction = 0.5;
+  const std::vector<std::string> identifying = {
+      "8842", "DUPONT", "Dupont", "dupont", "JEANNE", "Jeanne", "9911", "MARTIN", "Martin",
+      "Paul", "ACC0004243", dir};
+
+  // 1. Not DICOM: its attributes are unknown, so it is named by its rank; the command the
+  //    message gives lists it.
+  std::string message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
+  for (const std::string& secret : identifying) {
+    EXPECT_EQ(message.find(secret), std::string::npos) << secret << " in: " << message;
+  }
+  // Sorted: "Martin Paul ..." (4 files), then "PAT-8842-DUPONT/Dupont_Jeanne_CT/DUPONT_...".
+  EXPECT_CONTAINS(message, "cannot read DICOM file 5 of 9 under data.images.path (2 folders "
+                           "deep, extension .txt;");
+  EXPECT_CONTAINS(message, "not DICOM");
+  std::size_t begin = message.find('`'), end = message.find('`', begin + 1);
+  ASSERT_NE(end, std::string::npos) << message;
+  std::string command = message.substr(begin + 1, end - begin - 1);
+  command.replace(command.find("DIR"), 3, "'" + images + "'");
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char line[4096] = {0};
+  ASSERT_NE(fgets(line, sizeof line, pipe), nullptr) << command;
+  pclose(pipe);
+  EXPECT_EQ(std::string(line), dupont + "/DUPONT_JEANNE_report.txt\n") << command;
+  fs::remove(dupont + "/DUPONT_JEANNE_report.txt");
+
+  // 2. Readable files of one series with two image sizes: both named by their relative path,
+  //    the folder holding MARTIN's name and accession number redacted, "CT" kept.
+  message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
+  for (const std::string& secret : identifying) {
+    EXPECT_EQ(message.find(secret), std::string::npos) << secret << " in: " << message;
+  }
+  EXPECT_CONTAINS(message, "DICOM file '<redacted>/CT/slice1.dcm' under data.images.path has "
+                           "64 x 128 pixels but file '<redacted>/CT/slice0.dcm' under "
+                           "data.images.path of the same series has 128 x 128");
+  EXPECT_CONTAINS(message, "remove the odd file (<redacted>: a folder or file name holding the "
+                           "patient's ID, name or accession number)");
+  fs::remove(martin + "/slice1.dcm");
+
+  // 3. Images of different depths (4 and 3 slices) without a shape to resample to, or HU that
+  //    uint8 cannot store (whichever the random key's split writes first): the series is named
+  //    by its rank and first file, DUPONT's '<redacted>/<redacted>/<redacted>' or MARTIN's
+  //    '<redacted>/CT/slice2.dcm'.
+  config.data.image_shape = {};
+  message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
+  for (const std::string& secret : identifying) {
+    EXPECT_EQ(message.find(secret), std::string::npos) << secret << " in: " << message;
+  }
+  EXPECT_CONTAINS(message, " of 2 (first file '<redacted>/");
+  EXPECT_CONTAINS(message, "' under data.images.path; <redacted>: a folder or file name holding");
+  config.data.image_shape = {2, 16, 16};
+
+  // Fixed: the shard is written and the log names no patient either.
+  config.data.image_dtype = "float16";
+  std::string log = captured_log([&] { run_shard(config, true); });
+  for (const std::string& secret : identifying) {
+    if (secret == dir) continue;  // the log names the shard directory, an output
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in: " << log;
+  }
+}
+
 TEST(ImagingPipeline, ImageKeysLoadFromYamlWithTheirChecks) {
   std::string dir = scratch("config");
   std::ofstream(dir + "/ok.yaml") << "data:\n  images:\n    format: nifti\n"
@@ -311,7 +404,8 @@ TEST(ImagingPipeline, NiftiImagesAndMasksKeepTheirIndexAndCaseNamesStayOut) {
   }
 }
 
-TEST(ImagingPipeline, ImageOfTheWrongDimensionsNamesFileAndShapes) {
+// The case is named by its rank, not by its file name, which is its patient key.
+TEST(ImagingPipeline, ImageOfTheWrongDimensionsNamesTheCaseAndShapes) {
   std::string dir = scratch("nifti_odd");
   make_fixture("nifti", dir + "/task", "--odd");
   Config config = image_config(dir, "nifti", dir + "/task");
@@ -319,7 +413,8 @@ TEST(ImagingPipeline, ImageOfTheWrongDimensionsNamesFileAndShapes) {
   config.data.val_fraction = 0.2;
   config.data.test_fraction = 0.2;
   std::string message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
-  EXPECT_CONTAINS(message, "imagesTr/case_004.nii.gz");
+  EXPECT_CONTAINS(message, "NIfTI case 5 of 6 in " + dir + "/task/imagesTr (cases in name order)");
+  EXPECT_EQ(message.find("case_004"), std::string::npos) << message;
   EXPECT_CONTAINS(message, "[1, 5, 8, 10]");
   EXPECT_CONTAINS(message, "[1, 6, 8, 10]");
   EXPECT_FALSE(fs::exists(config.data.shard_dir + "/manifest.json"));
@@ -347,6 +442,8 @@ TEST(ImagingPipeline, PngMultiLabelFromTheLabelsTable) {
   config.data.image_channels = 1;
   config.data.val_fraction = 0.25;
   config.data.test_fraction = 0.25;
+  // Images only: the table's clinical columns are accounted for as unused.
+  config.data.drop = {"Follow-up #", "Patient Age", "Patient Gender"};
   ShardResult result;
   captured_log([&] { result = run_shard(config, false); });
   auto info = nlohmann::json::parse(result.manifest.images);
@@ -382,6 +479,7 @@ TEST(ImagingPipeline, PngMultiLabelFromTheLabelsTable) {
   }
 }
 
+// Named by its table line only: ChestX-ray14 file names hold the patient ID (patient 30003).
 TEST(ImagingPipeline, PngListedButMissingIsNamedWithItsLine) {
   std::string dir = scratch("png_missing");
   make_fixture("png", dir + "/images");
@@ -389,8 +487,16 @@ TEST(ImagingPipeline, PngListedButMissingIsNamedWithItsLine) {
   Config config = image_config(dir, "png", dir + "/images");
   config.data.image_labels_csv = dir + "/images/Data_Entry.csv";
   std::string message = user_error_of([&] { run_shard(config, false); });
-  EXPECT_CONTAINS(message, "00030003_001.png");
-  EXPECT_CONTAINS(message, "Data_Entry.csv:9");
+  EXPECT_CONTAINS(message, "the PNG file of " + config.data.image_labels_csv + ":9 (column "
+                           "'Image Index') is not in " + config.data.image_path);
+  EXPECT_EQ(message.find("30003"), std::string::npos) << message;
+  // A file that is there but damaged: the same naming, through the reader.
+  make_fixture("png", dir + "/images");
+  write_file_atomic(dir + "/images/00030004_000.png", "not a png");
+  config.data.drop = {"Follow-up #", "Patient Age", "Patient Gender"};
+  message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
+  EXPECT_CONTAINS(message, "cannot read the image of " + config.data.image_labels_csv + ":10");
+  EXPECT_EQ(message.find("30004"), std::string::npos) << message;
 }
 
 // ---------------------------------------------------------------- MedMNIST and IDX

@@ -14,6 +14,7 @@
 #include "datasets/imaging/npz.h"
 #include "datasets/imaging/png.h"
 #include "datasets/imaging/resample.h"
+#include "datasets/imaging/safe_path.h"
 #include "imaging_test_util.h"
 
 namespace galien {
@@ -49,11 +50,15 @@ TEST(Dicom, CtSmallIsInHounsfieldUnitsAsPydicomComputesThem) {
   EXPECT_NEAR(v.spacing[1], 0.661468, 1e-6);
   EXPECT_EQ(attributes.modality, "CT");
   EXPECT_EQ(attributes.rescale_intercept, -1024);
-  // Reference: pydicom's pixel_array * slope + intercept, summed and at two pixels.
+  EXPECT_EQ(v.orientation, "LPS");  // axial, ImageOrientationPatient [1,0,0,0,1,0]
+  EXPECT_EQ(attributes.orientation, "LPS");
+  // Reference: pydicom's pixel_array * slope + intercept, summed and at two pixels; the volume
+  // is RAS+, so rows (P -> A) and columns (L -> R) run backwards from the file's.
   std::string out = dir + "/reference.txt";
   std::string script =
       "import pydicom, sys; d = pydicom.dcmread(sys.argv[1]); "
       "a = d.pixel_array.astype(float) * float(d.RescaleSlope) + float(d.RescaleIntercept); "
+      "a = a[::-1, ::-1]; "
       "open(sys.argv[2], 'w').write('%d %d %d' % (a.sum(), a[0, 0], a[64, 37]))";
   std::string command = "/usr/bin/python3 -c \"" + script + "\" " + pydicom_file("CT_small.dcm") +
                         " " + out;
@@ -98,6 +103,8 @@ TEST(Dicom, CompressedTransferSyntaxesDecodeToTheSameVoxels) {
   }
 }
 
+// Named relative to the root (never the full path); a file whose attributes cannot be read by
+// its rank only (docs/imaging.md, "How messages name a DICOM file").
 TEST(Dicom, TruncatedAndNonDicomFilesAreNamed) {
   std::string dir = scratch("dicom_bad");
   truncate_copy(pydicom_file("CT_small.dcm"), dir + "/cut.dcm", 0.5);
@@ -105,19 +112,31 @@ TEST(Dicom, TruncatedAndNonDicomFilesAreNamed) {
     auto series = scan_dicom(dir, plain_key());
     load_dicom_series(series.at(0), nullptr);
   });
-  EXPECT_CONTAINS(message, dir + "/cut.dcm");
+  EXPECT_CONTAINS(message, "file 1 of 1 under data.images.path (directly in it, extension .dcm");
   EXPECT_CONTAINS(message, "truncated");
+  EXPECT_EQ(message.find(dir), std::string::npos) << message;
   fs::remove(dir + "/cut.dcm");
-  std::ofstream(dir + "/notes.txt") << "not an image\n";
+  fs::create_directories(dir + "/a/b");
+  fs::copy(pydicom_file("MR_small.dcm"), dir + "/a/mr.dcm");
+  std::ofstream(dir + "/a/b/notes.txt") << "not an image\n";
   message = user_error_of([&] { scan_dicom(dir, plain_key()); });
-  EXPECT_CONTAINS(message, dir + "/notes.txt");
-  fs::remove(dir + "/notes.txt");
+  // a/b/notes.txt sorts before a/mr.dcm, as `sort` puts them.
+  EXPECT_CONTAINS(message, "file 1 of 2 under data.images.path (2 folders deep, extension .txt");
+  EXPECT_CONTAINS(message, "sed -n '1p'");
+  EXPECT_EQ(message.find("notes"), std::string::npos) << message;
+  fs::remove_all(dir + "/a");
   fs::copy(pydicom_file("MR_truncated.dcm"), dir + "/mr.dcm");
   message = user_error_of([&] {
     auto series = scan_dicom(dir, plain_key());
     load_dicom_series(series.at(0), nullptr);
   });
-  EXPECT_CONTAINS(message, dir + "/mr.dcm");
+  EXPECT_CONTAINS(message, "file 1 of 1 under data.images.path (directly in it, extension .dcm");
+  EXPECT_EQ(message.find(dir), std::string::npos) << message;
+  EXPECT_EQ(message.find("mr.dcm"), std::string::npos) << message;
+  // The folder itself is not printed either (it is in the config, and may be a patient's).
+  message = user_error_of([&] { scan_dicom(dir + "/DUPONT_JEANNE", plain_key()); });
+  EXPECT_CONTAINS(message, "data.images.path is not a directory of DICOM files");
+  EXPECT_EQ(message.find("DUPONT"), std::string::npos) << message;
 }
 
 TEST(Dicom, ErrorsNeverQuoteAttributeValues) {
@@ -128,10 +147,76 @@ TEST(Dicom, ErrorsNeverQuoteAttributeValues) {
   std::string message = user_error_of([&] {
     for (const auto& s : scan_dicom(dir, plain_key())) load_dicom_series(s, nullptr);
   });
-  EXPECT_CONTAINS(message, "cut.dcm");
+  EXPECT_CONTAINS(message, "file 1 of 9 under data.images.path");  // cut.dcm sorts first
   for (const char* secret : {"DUPONT", "8842", "19450317", "CompressedSamples", "1CT1"}) {
     EXPECT_EQ(message.find(secret), std::string::npos) << message;
   }
+}
+
+// ---------------------------------------------------------------- naming files safely
+
+TEST(DicomSafePath, ComponentHoldingTheIdIsRedactedWhateverItsCase) {
+  auto terms = identifier_terms({"PAT-8842-DUPONT", "ACC0004242"}, {});
+  EXPECT_EQ(redacted_path("PAT-8842-DUPONT/CT/img1.dcm", terms), "<redacted>/CT/img1.dcm");
+  // Containing it, in another case, or with other separators.
+  EXPECT_EQ(redacted_path("export_pat-8842-dupont_2021/ct/1.dcm", terms), "<redacted>/ct/1.dcm");
+  EXPECT_EQ(redacted_path("Pat8842Dupont/x.dcm", terms), "<redacted>/x.dcm");
+  EXPECT_EQ(redacted_path("study/ACC0004242.dcm", terms), "study/<redacted>");
+  EXPECT_EQ(redacted_path("study/acc0004242/a.dcm", terms), "study/<redacted>/a.dcm");
+  EXPECT_EQ(redacted_path("study/PAT-9911/a.dcm", terms), "study/PAT-9911/a.dcm");
+  // Numbers also without their leading zeros.
+  EXPECT_EQ(redacted_path("00123456/12345.dcm", identifier_terms({"00012345"}, {})),
+            "<redacted>/<redacted>");
+  EXPECT_TRUE(holds_identifier("MRN_12345", identifier_terms({"0012345"}, {})));
+}
+
+TEST(DicomSafePath, PersonNamePartsAreSplitOnCaretsAndEquals) {
+  const std::string yamada = "\xe5\xb1\xb1\xe7\x94\xb0";  // UTF-8, the ideographic group
+  auto terms = identifier_terms({}, {"DUPONT^JEANNE^MARIE^^", "De La Fontaine^Li=" + yamada});
+  EXPECT_EQ(redacted_path("dupont/Jeanne_2021/marie-ct/1.dcm", terms),
+            "<redacted>/<redacted>/<redacted>/1.dcm");
+  EXPECT_EQ(redacted_path("Fontaine/delafontaine/x.dcm", terms), "<redacted>/<redacted>/x.dcm");
+  // "La" is a 2-letter word of a part with spaces: too short to search alone.
+  EXPECT_EQ(redacted_path("label/x.dcm", terms), "label/x.dcm");
+  // A 2-letter part matches as a whole word only.
+  EXPECT_EQ(redacted_path("li_wei/clinical/x.dcm", terms), "<redacted>/clinical/x.dcm");
+  EXPECT_EQ(redacted_path(yamada + "/x.dcm", terms), "<redacted>/x.dcm");
+  // One-letter initials and empty components are not terms: they would redact everything.
+  EXPECT_EQ(identifier_terms({""}, {"^J^^"}), std::vector<std::string>{});
+  // The whole value of an ID is one term, whatever its length; short ones match whole words.
+  auto short_id = identifier_terms({"7"}, {});
+  EXPECT_EQ(redacted_path("7/p7_file1.dcm", short_id), "<redacted>/p7_file1.dcm");
+}
+
+TEST(DicomSafePath, RelativePathToTheRoot) {
+  EXPECT_EQ(relative_path("/data/ct", "/data/ct/a/b.dcm"), "a/b.dcm");
+  EXPECT_EQ(relative_path("/data/ct/", "/data/ct/a/b.dcm"), "a/b.dcm");
+  EXPECT_EQ(relative_path("/data/ct//", "/data/ct//a//b.dcm"), "a/b.dcm");
+  EXPECT_EQ(relative_path("./ct", "./ct/x.dcm"), "x.dcm");
+  EXPECT_EQ(relative_path("ct", "ct/./s/../x.dcm"), "x.dcm");
+  EXPECT_EQ(relative_path(".", "./x/y.dcm"), "x/y.dcm");
+  EXPECT_EQ(relative_path("/data/ct", "/elsewhere/DUPONT/y.dcm"), "y.dcm");  // never the folders
+  EXPECT_EQ(shown_path("PAT-1/ct/1.dcm", identifier_terms({"pat-1"}, {})),
+            "'<redacted>/ct/1.dcm' under data.images.path");
+  EXPECT_EQ(shown_path("ct/1.dcm", identifier_terms({"pat-1"}, {})),
+            "'ct/1.dcm' under data.images.path");
+  // The note says once what <redacted> stands for, however many files a message names.
+  EXPECT_EQ(with_redaction_note("'<redacted>/a' and '<redacted>/b' differ"),
+            "'<redacted>/a' and '<redacted>/b' differ (<redacted>: a folder or file name holding "
+            "the patient's ID, name or accession number)");
+  EXPECT_EQ(with_redaction_note("'ct/a' differs"), "'ct/a' differs");
+}
+
+TEST(DicomSafePath, UnreadableFileIsNamedByRankDepthAndStructuralExtension) {
+  std::string text = ranked_file(16, 230, "DUPONT/ct/17.dcm", "LIST");
+  EXPECT_CONTAINS(text, "file 17 of 230 under data.images.path (2 folders deep, extension .dcm");
+  EXPECT_CONTAINS(text, "`LIST | sed -n '17p'` prints it");
+  EXPECT_EQ(text.find("DUPONT"), std::string::npos) << text;
+  EXPECT_CONTAINS(ranked_file(0, 1, "x", "LIST"), "(directly in it, no extension;");
+  EXPECT_CONTAINS(ranked_file(0, 1, "a/DUPONT.JEANNE", "LIST"),
+                  "1 folder deep, extension not shown");
+  EXPECT_CONTAINS(ranked_file(0, 1, "a/x.8842", "LIST"), "extension not shown");
+  EXPECT_CONTAINS(ranked_file(0, 1, "a/.hidden", "LIST"), "no extension");
 }
 
 // ---------------------------------------------------------------- NIfTI
