@@ -11,6 +11,16 @@
 //   encrypted (RankShards)  read + AES-256-GCM authenticate/decrypt + parse
 // and prints medians as a Markdown table. Usage: bench_shard_read [--samples N] [--features F]
 // [--shards S] [--repeats R] [--dir DIR]
+//
+// With --images: what one rank's image reader delivers, for uint8 image shards of --image-sizes
+// (default 28x28 and 64x64, one channel, --image-samples each in --shards shards, uncompressed
+// chunks as `galien shard` writes by default), plain and encrypted:
+//   open        once per job: every shard read, verified (SHA-256 against the authenticated
+//               manifest, or AES-256-GCM while decrypting) and opened in memory
+//               (load_shard_image + ShardReader)
+//   read_image  every epoch: ShardReader::read_image of every sample, in a shuffled order, into
+//               a float buffer (what a training step consumes), from the opened readers
+// Usage: bench_shard_read --images [--image-samples N] [--image-sizes 28,64] [--shards S]
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -29,6 +39,7 @@
 #include "datasets/encrypted_shard.h"
 #include "datasets/manifest.h"
 #include "datasets/rank_shards.h"
+#include "datasets/shard_reader.h"
 #include "datasets/shard_store.h"
 #include "privacy/data_keys.h"
 
@@ -44,6 +55,9 @@ struct Options {
   int shards = 8;
   int repeats = 7;
   std::string dir = "bench-shard-read";
+  bool images = false;
+  std::int64_t image_samples = 20000;
+  std::vector<int> image_sizes{28, 64};
 };
 
 ShardData synthetic_shard(const Options& o, int index, std::mt19937& rng) {
@@ -188,6 +202,120 @@ int run(const Options& o) {
   return 0;
 }
 
+// ---------------------------------------------------------------- image shards (--images)
+
+// Sample i of a size x size uint8 image: pseudo-random bytes (uncompressed chunks, so the
+// content does not change the cost).
+ShardData synthetic_image_shard(const Options& o, int size, int index) {
+  ShardData shard;
+  shard.split = "train";
+  shard.shard_index = index;
+  shard.num_shards = o.shards;
+  for (std::int64_t i = index; i < o.image_samples; i += o.shards) {
+    shard.pseudonyms.push_back(sha256_hex(std::string_view("image " + std::to_string(i))));
+    shard.labels.push_back(i % 10);
+  }
+  shard.images.shape = {1, size, size};
+  shard.images.dtype = PixelType::kUint8;
+  shard.images.fill = [size, index](std::int64_t i, void* pixels, std::uint8_t*) {
+    std::uint32_t state = static_cast<std::uint32_t>(i * 2654435761u + index);
+    auto* out = static_cast<std::uint8_t*>(pixels);
+    for (int p = 0; p < size * size; ++p) {
+      state = state * 1664525u + 1013904223u;
+      out[p] = static_cast<std::uint8_t>(state >> 24);
+    }
+    return std::string();
+  };
+  return shard;
+}
+
+Manifest write_image_dataset(const Options& o, int size, const std::string& dir, bool encrypt,
+                             const DataKeys& keys) {
+  fs::remove_all(dir);
+  make_directories(dir);
+  Manifest manifest;
+  manifest.format_version_minor = 2;
+  manifest.key_id = keys.key_id();
+  manifest.classes = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+  if (encrypt) manifest.encryption = new_encryption_info();
+  SplitInfo& split = manifest.splits["train"];
+  for (int s = 0; s < o.shards; ++s) {
+    char name[32];
+    std::snprintf(name, sizeof name, "train-%05d.h5", s);
+    split.shards.push_back(store_shard(dir, shard_file_name(name, manifest),
+                                       synthetic_image_shard(o, size, s), manifest, &keys));
+    split.num_samples += split.shards.back().num_samples;
+  }
+  split.num_patients = split.num_samples;
+  save_manifest(dir, manifest, keys);
+  return load_manifest(dir, &keys);
+}
+
+// What a rank holds after opening its shards: one reader per shard, over the verified image.
+std::vector<ShardReader> open_readers(const std::string& dir, const Manifest& manifest,
+                                      const DataKeys& keys) {
+  std::vector<ShardReader> readers;
+  for (const ShardEntry& e : manifest.splits.at("train").shards) {
+    readers.emplace_back(load_shard_image(dir, e, manifest, &keys), dir + "/" + e.file);
+  }
+  return readers;
+}
+
+int run_images(const Options& o) {
+  SecretKey controller;
+  Bytes random = random_bytes(32);
+  std::copy(random.begin(), random.end(), controller.bytes.begin());
+  const DataKeys keys(controller);
+  std::printf("%lld uint8 images per size in %d shards, uncompressed per-sample chunks; median "
+              "of %d repeats\n\n",
+              static_cast<long long>(o.image_samples), o.shards, o.repeats);
+  std::printf("| image | storage | MB on disk | open: wall ms | open: CPU ms | read_image: "
+              "wall ms | read_image: CPU ms | read_image samples/s (wall) | read_image "
+              "samples/s (CPU) | open + one pass samples/s (CPU) |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  for (int size : o.image_sizes) {
+    for (bool encrypt : {false, true}) {
+      const std::string dir = o.dir + "/images-" + std::to_string(size) +
+                              (encrypt ? "-encrypted" : "-plain");
+      const Manifest manifest = write_image_dataset(o, size, dir, encrypt, keys);
+      const std::uintmax_t bytes = bytes_on_disk(dir, manifest);
+      // Every sample once per epoch, in a shuffled order, as an epoch plan visits them.
+      std::vector<std::pair<std::size_t, std::int64_t>> order;
+      const auto& entries = manifest.splits.at("train").shards;
+      for (std::size_t s = 0; s < entries.size(); ++s) {
+        for (std::int64_t i = 0; i < entries[s].num_samples; ++i) order.emplace_back(s, i);
+      }
+      std::mt19937 rng(3);
+      std::shuffle(order.begin(), order.end(), rng);
+      std::vector<float> buffer(static_cast<std::size_t>(size) * size);
+      double sink = 0;
+      std::vector<double> open_wall, open_cpu, read_wall, read_cpu;
+      for (int r = 0; r <= o.repeats; ++r) {  // r = 0: untimed warm-up
+        std::vector<ShardReader> readers;
+        auto [ow, oc] = seconds([&] { readers = open_readers(dir, manifest, keys); });
+        auto [rw, rc] = seconds([&] {
+          for (const auto& [s, i] : order) {
+            readers[s].read_image(i, buffer.data());
+            sink += buffer[static_cast<std::size_t>(i) % buffer.size()];
+          }
+        });
+        if (r == 0) continue;
+        open_wall.push_back(ow), open_cpu.push_back(oc);
+        read_wall.push_back(rw), read_cpu.push_back(rc);
+      }
+      const double n = static_cast<double>(order.size());
+      const double ow = median(open_wall), oc = median(open_cpu), rw = median(read_wall),
+                   rc = median(read_cpu);
+      std::printf("| %dx%d uint8 | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f |\n",
+                  size, size, encrypt ? "encrypted (GCM)" : "plain (SHA-256)", bytes / 1e6,
+                  ow * 1e3, oc * 1e3, rw * 1e3, rc * 1e3, n / rw, n / rc, n / (oc + rc));
+      std::fflush(stdout);
+      if (sink < 0) std::printf("(sink)\n");
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace galien
 
@@ -201,9 +329,16 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", o.repeats, "timed repeats (median reported)")
       ->check(CLI::PositiveNumber);
   app.add_option("--dir", o.dir, "scratch directory for the two datasets (replaced)");
+  app.add_flag("--images", o.images,
+               "image shards instead: per-sample ShardReader::read_image, plain and encrypted");
+  app.add_option("--image-samples", o.image_samples, "images per size (--images)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--image-sizes", o.image_sizes, "image side lengths (--images)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 4096));
   CLI11_PARSE(app, argc, argv);
   try {
-    return galien::run(o);
+    return o.images ? galien::run_images(o) : galien::run(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_shard_read: %s\n", e.what());
     return 1;
