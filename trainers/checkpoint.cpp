@@ -99,9 +99,27 @@ void save_model_checkpoint(Model& model, const std::string& path) {
   write_file_atomic(path, bytes.str());
 }
 
+// LibTorch's Module::load replaces a parameter by the stored tensor whatever its shape, so a
+// checkpoint of another architecture would load "successfully" into the wrong model.
+void check_shapes_unchanged(Model& model, const std::vector<std::pair<std::string, std::vector<std::int64_t>>>& before,
+                            const std::string& path) {
+  std::size_t i = 0;
+  for (const auto& p : model.named_parameters()) {
+    const auto shape = p.value().sizes().vec();
+    if (i >= before.size() || before[i].second != shape)
+      GALIEN_USER_ERROR(path << " holds parameter " << p.key() << " with shape "
+                        << c10::str(p.value().sizes()) << ", but model " << model.name()
+                        << " of this config has " << (i < before.size() ? c10::str(c10::IntArrayRef(before[i].second)) : "no such parameter")
+                        << ": use the config the run was trained with (its run directory has config.yaml)");
+    ++i;
+  }
+}
+
 void load_model_checkpoint(Model& model, const std::string& path) {
   torch::serialize::InputArchive archive, model_archive;
   c10::IValue format;
+  std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes;
+  for (const auto& p : model.named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
   try {
     archive.load_from(path);
     // A training checkpoint (step-N.pt, best.pt, last.pt) keeps the weights in "model";
@@ -109,14 +127,15 @@ void load_model_checkpoint(Model& model, const std::string& path) {
     if (archive.try_read("format", format)) {
       archive.read("model", model_archive);
       model.load(model_archive);
-      return;
+    } else {
+      model.load(archive);
     }
-    model.load(archive);
   } catch (const c10::Error& e) {
     GALIEN_USER_ERROR("cannot load the weights in " << path << " into model " << model.name()
                       << ": " << e.what_without_backtrace() << " (a checkpoint of another model "
                       << "or config? use the config the run was trained with)");
   }
+  check_shapes_unchanged(model, shapes, path);
 }
 
 CheckpointStore::CheckpointStore(std::string dir, int keep) : dir_(std::move(dir)), keep_(keep) {

@@ -22,4 +22,8 @@ if(GALIEN_BUILD_TRAINING)
   galien_test(test_plan_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_plan_cli.cpp LIBS nlohmann_json::nlohmann_json)
   target_compile_definitions(test_plan_cli PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
   add_dependencies(test_plan_cli galien)
+  # Reproductions (docs/REPRODUCTIONS.md): a shortened WDBC cross-validation, then galien predict.
+  galien_test(test_reproduce_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_reproduce_cli.cpp LIBS galien_core nlohmann_json::nlohmann_json)
+  target_compile_definitions(test_reproduce_cli PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
+  add_dependencies(test_reproduce_cli galien)
 endif()
