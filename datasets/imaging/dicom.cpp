@@ -12,12 +12,23 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 
 #include "core/error.h"
 #include "datasets/imaging/orientation.h"
+#include "datasets/imaging/safe_path.h"
+
+// A UserError about DICOM files named as ScanFiles names them (never a path as it is).
+#define GALIEN_DICOM_ERROR(stream_expr)                                                \
+  do {                                                                                 \
+    std::ostringstream galien_dicom_msg_;                                              \
+    galien_dicom_msg_ << stream_expr;                                                  \
+    throw ::galien::UserError(::galien::with_redaction_note(galien_dicom_msg_.str())); \
+  } while (0)
 
 namespace galien {
 namespace {
@@ -63,18 +74,53 @@ std::int64_t integer(DcmDataset& data, const DcmTagKey& tag, std::int64_t fallba
   return fallback;
 }
 
-void load(DcmFileFormat& file, const std::string& path, Uint32 read_length) {
+// `name` is how the message names the file: "file '<redacted>/3.dcm' under data.images.path",
+// or "file 17 of 230 under data.images.path (...)" (safe_path.h). Never the path itself.
+void load(DcmFileFormat& file, const std::string& path, const std::function<std::string()>& name,
+          Uint32 read_length) {
   OFCondition status =
       file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, read_length, ERM_autoDetect);
   if (status.bad()) {
-    GALIEN_USER_ERROR("cannot read DICOM file " << path << " (" << status.text()
-                                                << "): it is unreadable or truncated; copy it "
-                                                << "again or move it out of data.images.path");
+    GALIEN_DICOM_ERROR("cannot read DICOM " << name() << ": " << status.text()
+                                            << "; it is unreadable, truncated or not DICOM: copy "
+                                            << "it again or move it out of data.images.path");
   }
+}
+
+// The files of one scan, for naming them in messages.
+struct ScanFiles {
+  std::string root;
+  std::size_t count = 0;
+  // A file whose identifying values are unknown: by its rank only.
+  std::string ranked(std::size_t index, const std::string& relative) const {
+    return ranked_file(index, count, relative, kDicomFileListing);
+  }
+  // A file whose identifying values were read: its relative path, redacted with `terms`.
+  std::string named(std::size_t index, const std::string& relative, bool own_values_read,
+                    const std::vector<std::string>& terms) const {
+    return own_values_read ? "file " + shown_path(relative, terms) : ranked(index, relative);
+  }
+};
+
+// Search terms for the identifying values of a file (in memory only, for messages): PatientID,
+// OtherPatientIDs, AccessionNumber, PatientName, and what the source adds (patient_map key).
+std::vector<std::string> identifying_terms(DcmDataset& data, std::vector<std::string> ids) {
+  std::vector<std::string> names;
+  for (const DcmTagKey& tag : {DCM_PatientID, DCM_RETIRED_OtherPatientIDs, DCM_AccessionNumber}) {
+    OFString value;
+    if (data.findAndGetOFStringArray(tag, value).good()) ids.emplace_back(value.c_str());
+  }
+  OFString name;
+  if (data.findAndGetOFStringArray(DCM_PatientName, name).good()) names.emplace_back(name.c_str());
+  return identifier_terms(ids, names);
 }
 
 struct Slice {
   std::string file;
+  std::size_t index = 0;           // in the sorted file list
+  std::string relative;            // to the root; for messages only after redaction
+  std::vector<std::string> terms;  // identifying values, as search terms (in memory only)
+  std::string shown;               // the file as messages name it (ScanFiles)
   std::string pseudonym;
   bool has_position = false;
   std::array<double, 3> position{};
@@ -83,26 +129,37 @@ struct Slice {
   double order = 0;  // position projected on the slice normal
 };
 
-Slice read_slice(const std::string& path, const DicomPatientKey& patient_key,
+Slice read_slice(const std::string& path, std::size_t index, const ScanFiles& files,
+                 const DicomPatientKey& patient_key, const DicomFileIdentifiers& extra,
                  std::string& series_uid) {
+  Slice slice;
+  slice.file = path;
+  slice.index = index;
+  slice.relative = relative_path(files.root, path);
   DcmFileFormat file;
-  load(file, path, kHeaderReadLength);
+  // Unreadable: its identifying values are unknown, so it is named by its rank only.
+  load(
+      file, path, [&] { return files.ranked(index, slice.relative); }, kHeaderReadLength);
   DcmDataset& data = *file.getDataset();
+  slice.terms = identifying_terms(data, extra ? extra(path) : std::vector<std::string>{});
+  auto name = [&] { return files.named(index, slice.relative, !slice.terms.empty(), slice.terms); };
   if (!data.tagExists(DCM_PixelData)) {
-    GALIEN_USER_ERROR("DICOM file " << path << " holds no image (no pixel data): move it out of "
-                                    << "data.images.path");
+    GALIEN_DICOM_ERROR("DICOM " << name() << " holds no image (no pixel data): move it out of "
+                                << "data.images.path");
   }
   OFString uid;
   if (data.findAndGetOFString(DCM_SeriesInstanceUID, uid).bad() || uid.empty()) {
-    GALIEN_USER_ERROR("DICOM file " << path << " has no SeriesInstanceUID, so its series is "
-                                    << "unknown: fix or remove the file");
+    GALIEN_DICOM_ERROR("DICOM " << name() << " has no SeriesInstanceUID, so its series is "
+                                << "unknown: fix or remove the file");
   }
   series_uid = uid.c_str();
-  Slice slice;
-  slice.file = path;
   OFString patient_id;
   data.findAndGetOFString(DCM_PatientID, patient_id);
-  slice.pseudonym = patient_key(path, patient_id.c_str());
+  try {
+    slice.pseudonym = patient_key(path, patient_id.c_str());
+  } catch (const DicomFileProblem& problem) {
+    GALIEN_DICOM_ERROR("DICOM " << name() << " " << problem.what());
+  }
   slice.rows = integer(data, DCM_Rows, 0);
   slice.columns = integer(data, DCM_Columns, 0);
   slice.frames = integer(data, DCM_NumberOfFrames, 1);
@@ -117,48 +174,76 @@ Slice read_slice(const std::string& path, const DicomPatientKey& patient_key,
     }
   }
   if (slice.rows <= 0 || slice.columns <= 0 || slice.frames <= 0) {
-    GALIEN_USER_ERROR("DICOM file " << path << " has no valid Rows/Columns/NumberOfFrames");
+    GALIEN_DICOM_ERROR("DICOM " << name() << " has no valid Rows/Columns/NumberOfFrames");
   }
   return slice;
 }
 
+// Sorted as `kDicomFileListing` lists them (byte order of the paths, as LC_ALL=C sort).
 std::vector<std::string> candidate_files(const std::string& root) {
-  if (!fs::is_directory(root)) {
-    GALIEN_USER_ERROR("data.images.path " << root << " is not a directory of DICOM files");
+  // The folder itself is not printed: it may be named after a patient, and it is in the config.
+  std::error_code error;
+  if (!fs::is_directory(root, error)) {
+    GALIEN_USER_ERROR("data.images.path is not a directory of DICOM files: set it to the "
+                      << "folder that holds them");
   }
   std::vector<std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || name.empty() || name[0] == '.' || name == "DICOMDIR") continue;
-    files.push_back(entry.path().string());
+  try {
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+      std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || name.empty() || name[0] == '.' || name == "DICOMDIR") {
+        continue;
+      }
+      files.push_back(entry.path().string());
+    }
+  } catch (const fs::filesystem_error& e) {  // its what() holds the path
+    GALIEN_USER_ERROR("cannot list the files under data.images.path ("
+                      << e.code().message() << "): check that every "
+                      << "folder in it is readable");
   }
   std::sort(files.begin(), files.end());
-  if (files.empty()) GALIEN_USER_ERROR("data.images.path " << root << " holds no file");
+  if (files.empty()) GALIEN_USER_ERROR("data.images.path holds no file: check the setting");
   return files;
+}
+
+// Names every file of a series for messages, redacting with the values of the whole series.
+void name_slices(std::vector<Slice>& slices, const ScanFiles& files) {
+  std::vector<std::string> terms;
+  for (const Slice& s : slices) {
+    for (const std::string& term : s.terms) {
+      if (std::find(terms.begin(), terms.end(), term) == terms.end()) terms.push_back(term);
+    }
+  }
+  for (Slice& s : slices) {
+    s.shown = files.named(s.index, s.relative, !s.terms.empty(), terms);
+    s.terms.clear();
+    s.terms.shrink_to_fit();
+  }
 }
 
 void check_series(const std::vector<Slice>& slices) {
   const Slice& first = slices.front();
   for (const Slice& s : slices) {
     if (s.rows != first.rows || s.columns != first.columns) {
-      GALIEN_USER_ERROR("DICOM file " << s.file << " has " << s.rows << " x " << s.columns
-                                      << " pixels but " << first.file << " of the same series has "
-                                      << first.rows << " x " << first.columns
-                                      << ": a series needs one image size; remove the odd file");
+      GALIEN_DICOM_ERROR("DICOM " << s.shown << " has " << s.rows << " x " << s.columns
+                                  << " pixels but " << first.shown << " of the same series has "
+                                  << first.rows << " x " << first.columns
+                                  << ": a series needs one image size; remove the odd file");
     }
     if (s.pseudonym != first.pseudonym) {
-      GALIEN_USER_ERROR("DICOM files " << first.file << " and " << s.file
-                                       << " are in one series but belong to different patients: "
-                                       << "fix the files or data.images.patient_map");
+      GALIEN_DICOM_ERROR("DICOM " << first.shown << " and " << s.shown
+                                  << " are in one series but belong to different patients: "
+                                  << "fix the files or data.images.patient_map");
     }
     if (s.has_position != first.has_position) {
-      GALIEN_USER_ERROR("DICOM file " << s.file << " and " << first.file << " of one series "
-                                      << "differ in having ImagePositionPatient");
+      GALIEN_DICOM_ERROR("DICOM " << s.shown << " and " << first.shown << " of one series "
+                                  << "differ in having ImagePositionPatient: fix or remove the "
+                                  << "odd file");
     }
   }
   if (slices.size() > 1 && first.frames > 1) {
-    GALIEN_USER_ERROR("DICOM file " << first.file << " is multi-frame and shares its series with "
-                                    << "other files: use one multi-frame file per series");
+    GALIEN_DICOM_ERROR("DICOM " << first.shown << " is multi-frame and shares its series with "
+                                << "other files: use one multi-frame file per series");
   }
 }
 
@@ -176,24 +261,32 @@ void order_slices(std::vector<Slice>& slices) {
   });
 }
 
-std::vector<DicomSeries> group_series(const std::vector<std::string>& files,
-                                      const DicomPatientKey& patient_key) {
+std::vector<DicomSeries> group_series(const std::string& root,
+                                      const std::vector<std::string>& files,
+                                      const DicomPatientKey& patient_key,
+                                      const DicomFileIdentifiers& extra) {
+  const ScanFiles scan{root, files.size()};
   std::map<std::string, std::size_t> index;  // SeriesInstanceUID: in memory only
   std::vector<std::vector<Slice>> groups;
-  for (const std::string& file : files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
     std::string uid;
-    Slice slice = read_slice(file, patient_key, uid);
+    Slice slice = read_slice(files[i], i, scan, patient_key, extra, uid);
     auto [it, inserted] = index.emplace(uid, groups.size());
     if (inserted) groups.emplace_back();
     groups[it->second].push_back(std::move(slice));
   }
   std::vector<DicomSeries> series;
   for (std::vector<Slice>& slices : groups) {
+    name_slices(slices, scan);
     check_series(slices);
     order_slices(slices);
-    DicomSeries s{slices.front().pseudonym, {}, slices.front().rows, slices.front().columns, 0};
+    DicomSeries s;
+    s.pseudonym = slices.front().pseudonym;
+    s.rows = slices.front().rows;
+    s.columns = slices.front().columns;
     for (const Slice& slice : slices) {
       s.files.push_back(slice.file);
+      s.shown.push_back(slice.shown);
       s.frames += slice.frames;
     }
     series.push_back(std::move(s));
@@ -209,10 +302,10 @@ struct PixelFormat {
   double slope = 1, intercept = 0;
 };
 
-PixelFormat pixel_format(DcmDataset& data, const std::string& path) {
+PixelFormat pixel_format(DcmDataset& data, const std::string& name) {
   if (integer(data, DCM_SamplesPerPixel, 1) != 1) {
-    GALIEN_USER_ERROR("DICOM file " << path << " is not a grayscale image (SamplesPerPixel > 1): "
-                                    << "only single-sample images (CT, MR, PET, X-ray) are read");
+    GALIEN_DICOM_ERROR("DICOM " << name << " is not a grayscale image (SamplesPerPixel > 1): "
+                                << "only single-sample images (CT, MR, PET, X-ray) are read");
   }
   PixelFormat f;
   f.bits_allocated = integer(data, DCM_BitsAllocated, 16);
@@ -223,8 +316,8 @@ PixelFormat pixel_format(DcmDataset& data, const std::string& path) {
   f.intercept = number(data, DCM_RescaleIntercept, 0.0);
   if ((f.bits_allocated != 8 && f.bits_allocated != 16) || f.bits_stored < 1 ||
       f.bits_stored > f.bits_allocated) {
-    GALIEN_USER_ERROR("DICOM file " << path << " has " << f.bits_allocated << "-bit pixels with "
-                                    << f.bits_stored << " bits stored: only 8 and 16 are read");
+    GALIEN_DICOM_ERROR("DICOM " << name << " has " << f.bits_allocated << "-bit pixels with "
+                                << f.bits_stored << " bits stored: only 8 and 16 are read");
   }
   return f;
 }
@@ -240,10 +333,10 @@ float stored_to_value(std::uint32_t raw, const PixelFormat& f) {
 
 // Appends the file's frames (rows x columns each) to `out`.
 void append_pixels(DcmDataset& data, const PixelFormat& f, std::int64_t pixels,
-                   const std::string& path, std::vector<float>& out) {
+                   const std::string& name, std::vector<float>& out) {
   DcmElement* element = nullptr;
   if (data.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
-    GALIEN_USER_ERROR("DICOM file " << path << " has unreadable pixel data");
+    GALIEN_DICOM_ERROR("DICOM " << name << " has unreadable pixel data: copy the file again");
   }
   std::size_t bytes = static_cast<std::size_t>(pixels * f.bits_allocated / 8);
   Uint8* data8 = nullptr;
@@ -255,9 +348,8 @@ void append_pixels(DcmDataset& data, const PixelFormat& f, std::int64_t pixels,
     data16 = reinterpret_cast<Uint16*>(data8);
   }
   if (!read || element->getLength() < bytes) {
-    GALIEN_USER_ERROR("DICOM file " << path << " has truncated pixel data ("
-                                    << element->getLength() << " bytes, " << bytes
-                                    << " expected): copy the file again");
+    GALIEN_DICOM_ERROR("DICOM " << name << " has truncated pixel data (" << element->getLength()
+                                << " bytes, " << bytes << " expected): copy the file again");
   }
   out.reserve(out.size() + static_cast<std::size_t>(pixels));
   for (std::int64_t i = 0; i < pixels; ++i) {
@@ -317,9 +409,13 @@ std::optional<AxisDirections> series_directions(const std::optional<std::array<d
 
 }  // namespace
 
-std::vector<DicomSeries> scan_dicom(const std::string& root, const DicomPatientKey& patient_key) {
+const char* const kDicomFileListing =
+    "find -H DIR -xtype f ! -name '.*' ! -name DICOMDIR | LC_ALL=C sort";
+
+std::vector<DicomSeries> scan_dicom(const std::string& root, const DicomPatientKey& patient_key,
+                                    const DicomFileIdentifiers& extra_identifiers) {
   init_dcmtk();
-  return group_series(candidate_files(root), patient_key);
+  return group_series(root, candidate_files(root), patient_key, extra_identifiers);
 }
 
 Volume load_dicom_series(const DicomSeries& series, ImageAttributes* attributes) {
@@ -335,16 +431,20 @@ Volume load_dicom_series(const DicomSeries& series, ImageAttributes* attributes)
   std::optional<std::array<double, 6>> iop;  // of the first file, which ordered the slices
   for (std::size_t k = 0; k < series.files.size(); ++k) {
     const std::string& path = series.files[k];
+    const std::string name =
+        k < series.shown.size() ? series.shown[k]
+                                : "file " + std::to_string(k + 1) + " of a series (name not shown)";
     DcmFileFormat file;
-    load(file, path, DCM_MaxReadLength);
+    load(
+        file, path, [&] { return name; }, DCM_MaxReadLength);
     DcmDataset& data = *file.getDataset();
     if (data.chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad()) {
-      GALIEN_USER_ERROR("DICOM file " << path << " has compressed pixel data that cannot be "
-                                      << "decoded (unsupported transfer syntax or damaged data)");
+      GALIEN_DICOM_ERROR("DICOM " << name << " has compressed pixel data that cannot be "
+                                  << "decoded (unsupported transfer syntax or damaged data)");
     }
-    PixelFormat f = pixel_format(data, path);
+    PixelFormat f = pixel_format(data, name);
     std::int64_t frames = integer(data, DCM_NumberOfFrames, 1);
-    append_pixels(data, f, series.rows * series.columns * frames, path, volume.voxels);
+    append_pixels(data, f, series.rows * series.columns * frames, name, volume.voxels);
     positions.push_back({number(data, DCM_ImagePositionPatient, 0, 0),
                          number(data, DCM_ImagePositionPatient, 0, 1),
                          number(data, DCM_ImagePositionPatient, 0, 2)});

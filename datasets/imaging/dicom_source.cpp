@@ -7,6 +7,7 @@
 #include "datasets/csv.h"
 #include "datasets/imaging/dicom.h"
 #include "datasets/imaging/image_source.h"
+#include "datasets/imaging/safe_path.h"
 
 namespace galien {
 namespace {
@@ -41,14 +42,16 @@ class PatientMap {
       std::string folder = fs::path(row.fields[path]).lexically_normal().generic_string();
       while (!folder.empty() && folder.back() == '/') folder.pop_back();
       if (!entries_.emplace(folder, row.fields[id]).second) {
-        GALIEN_USER_ERROR(csv_path << ":" << row.line << ": folder '" << folder
-                                   << "' is listed twice");
+        // Not the folder's name: it may be the patient's.
+        GALIEN_USER_ERROR(csv_path << ":" << row.line << ": its folder (column 'path') is "
+                                   << "listed on an earlier line too: list each folder once");
       }
     }
   }
-  // Never returns a value for printing: only to be pseudonymised.
-  const std::string& key_of(const std::string& file) const {
-    std::string relative = fs::relative(file, root_).generic_string();
+  // Never returns a value for printing: only to be pseudonymised, or to redact the file's path
+  // in messages. Null when no listed folder holds the file.
+  const std::string* find(const std::string& file) const {
+    std::string relative = relative_path(root_, file);
     const std::string* best = nullptr;
     std::size_t best_length = 0;
     for (const auto& [folder, key] : entries_) {
@@ -59,11 +62,16 @@ class PatientMap {
         best_length = length;
       }
     }
-    if (best == nullptr) {
-      GALIEN_USER_ERROR("DICOM file " << file << " is under no folder listed in "
-                                      << "data.images.patient_map: add its folder");
+    return best;
+  }
+  const std::string& key_of(const std::string& file) const {
+    const std::string* key = find(file);
+    if (key == nullptr) {
+      throw DicomFileProblem(
+          "is under no folder listed in data.images.patient_map: add its "
+          "folder");
     }
-    return *best;
+    return *key;
   }
 
  private:
@@ -80,18 +88,30 @@ std::unique_ptr<ImageSource> open_dicom_source(const DataConfig& config,
   DicomPatientKey key = [&](const std::string& file, const std::string& patient_id) {
     if (map) return pseudonymize(map->key_of(file));
     if (patient_id.empty()) {
-      GALIEN_USER_ERROR("DICOM file " << file << " has no PatientID: set "
-                                      << "data.images.patient_map to name its patient");
+      throw DicomFileProblem("has no PatientID: set data.images.patient_map to name its patient");
     }
     return pseudonymize(patient_id);
   };
-  std::vector<DicomSeries> series = scan_dicom(config.image_path, key);
+  // The patient_map key of a file also redacts its path in messages.
+  DicomFileIdentifiers extra = [&](const std::string& file) {
+    const std::string* mapped = map ? map->find(file) : nullptr;
+    return mapped ? std::vector<std::string>{*mapped} : std::vector<std::string>{};
+  };
+  std::vector<DicomSeries> series = scan_dicom(config.image_path, key, extra);
   std::vector<std::string> files;
   auto source = std::make_unique<DicomSource>(series);
   for (std::size_t i = 0; i < series.size(); ++i) {
     ImageItem item;
     item.pseudonym = series[i].pseudonym;
-    item.origin = series[i].files.front();
+    // The series' first file, named as messages name it (never its path as it is).
+    item.origin = "DICOM series " + std::to_string(i + 1) + " of " + std::to_string(series.size()) +
+                  " (first " + series[i].shown.front();
+    if (item.origin.find(kRedacted) != std::string::npos) {
+      item.origin += std::string("; ") + kRedacted +
+                     ": a folder or file name holding the "
+                     "patient's ID, name or accession number";
+    }
+    item.origin += ")";
     item.line = static_cast<std::int64_t>(i) + 1;
     source->items.push_back(std::move(item));
     files.insert(files.end(), series[i].files.begin(), series[i].files.end());
@@ -100,7 +120,22 @@ std::unique_ptr<ImageSource> open_dicom_source(const DataConfig& config,
       map ? "the patient_id of the folder in data.images.patient_map holding the series"
           : "the DICOM PatientID (0010,0020) of each series";
   source->source_name = base_name(config.image_path);
-  source->source_sha256 = hash_files(config.image_path, files);
+  try {
+    source->source_sha256 = hash_files(config.image_path, files);
+  } catch (const std::filesystem::filesystem_error& e) {  // its what() holds the paths
+    GALIEN_USER_ERROR("cannot hash the files under data.images.path for the manifest ("
+                      << e.code().message() << "): check that nothing changes them during the "
+                      << "run, and run again");
+  } catch (const UserError& e) {
+    // Its message holds the full path; keep only the reason (after the last ": ").
+    std::string reason = e.what();
+    std::size_t colon = reason.rfind(": ");
+    reason = colon == std::string::npos ? "unreadable" : reason.substr(colon + 2);
+    GALIEN_USER_ERROR("a DICOM file under data.images.path could no longer be read after the scan, "
+                      << "while hashing the inputs for the manifest (" << reason
+                      << "): check the files' permissions, or that nothing changes them during "
+                      << "the run, and run again");
+  }
   return source;
 }
 

@@ -232,9 +232,9 @@ Json privacy_report(const Config& config, const ImageSource& source, const Manif
       {"image_attributes_kept",
        "pixel data and, per sample in /image_meta, only: modality, rows, columns, slices, "
        "spacing, slice thickness, rescale slope/intercept, photometric interpretation, bits "
-       "stored, orientation code (an allow-list; DICOM PS3.15 Annex E identifying attributes such as names, IDs, "
-       "birth date, addresses, accession numbers, institution and physician names and UIDs are "
-       "never copied)"},
+       "stored, orientation code (an allow-list; DICOM PS3.15 Annex E identifying attributes "
+       "such as names, IDs, birth date, addresses, accession numbers, institution and "
+       "physician names and UIDs are never copied)"},
       {"rejected_rows", manifest.rejected_rows},
       {"patients_per_split", patients},
       {"split_disjointness_verified", true}};

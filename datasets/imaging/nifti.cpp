@@ -141,9 +141,10 @@ std::optional<AxisDirections> axis_directions(const Header& h) {
   // (pixdim[0] = -1) reverses the k axis. Voxel sizes do not change directions.
   const double b = h.quatern[0], c = h.quatern[1], q = h.quatern[2];
   const double a = std::sqrt(std::max(0.0, 1.0 - (b * b + c * c + q * q)));
-  const double r[3][3] = {{a * a + b * b - c * c - q * q, 2 * (b * c - a * q), 2 * (b * q + a * c)},
-                          {2 * (b * c + a * q), a * a + c * c - b * b - q * q, 2 * (c * q - a * b)},
-                          {2 * (b * q - a * c), 2 * (c * q + a * b), a * a + q * q - c * c - b * b}};
+  const double r[3][3] = {
+      {a * a + b * b - c * c - q * q, 2 * (b * c - a * q), 2 * (b * q + a * c)},
+      {2 * (b * c + a * q), a * a + c * c - b * b - q * q, 2 * (c * q - a * b)},
+      {2 * (b * q - a * c), 2 * (c * q + a * b), a * a + q * q - c * c - b * b}};
   const double qfac = h.pixdim[0] < 0 ? -1.0 : 1.0;
   for (int axis = 0; axis < 3; ++axis) {
     for (int w = 0; w < 3; ++w) d[axis][w] = r[w][axis] * (axis == 2 ? qfac : 1.0);
