@@ -53,9 +53,11 @@ void unpack(const std::vector<torch::Tensor>& params, const std::vector<std::siz
   for (std::size_t i = 0; i < which.size(); ++i) {
     auto p = params[which[i]];
     const std::int64_t n = p.numel();
-    // The common case on CPU: .grad() is already its view into `home`: one memcpy, no tensors.
+    // The common case on CPU: .grad() is already its view into `home`: nothing to do when the
+    // reduction ran in place in `home`, else one memcpy; no tensor calls either way.
     if (home && host && p.grad().defined() && p.grad().data_ptr() == home_base + offsets[i]) {
-      std::memcpy(home_base + offsets[i], source + offsets[i], static_cast<std::size_t>(n) * sizeof(float));
+      if (source != home_base)
+        std::memcpy(home_base + offsets[i], source + offsets[i], static_cast<std::size_t>(n) * sizeof(float));
       continue;
     }
     auto slot = buffer.narrow(0, offsets[i], n).view(p.sizes());
@@ -139,7 +141,8 @@ BucketedGradientSync::BucketedGradientSync(std::vector<torch::Tensor> parameters
     bucket.recv = make_buffer(count, last, backend_);
   }
   // Gradients as views into the send buffers when they share device and dtype: backward then
-  // accumulates straight into the buffer and packing copies nothing.
+  // accumulates straight into the buffer and packing copies nothing; a bucket reduced after
+  // backward is then reduced in place, so its sum is already in .grad() (no copy back).
   const auto& first = parameters_.front();
   grads_in_buffers_ = first.scalar_type() == torch::kFloat32 &&
                       buckets_.front().send.device() == first.device();
@@ -189,8 +192,10 @@ void BucketedGradientSync::launch_ready_buckets() {
 void BucketedGradientSync::launch(Bucket& bucket) {
   torch::NoGradGuard no_grad;
   pack(parameters_, bucket.params, bucket.offsets, bucket.send);
+  // Non-blocking: separate buffers (see ReduceBackend::start).
   backend_.start(bucket.send.data_ptr<float>(), bucket.recv.data_ptr<float>(),
                  static_cast<std::size_t>(bucket.send.numel()));
+  bucket.in_place = false;
   bucket.launched = true;
 }
 
@@ -202,13 +207,16 @@ void BucketedGradientSync::finish() {
   while (next_to_launch_ < buckets_.size()) {
     Bucket& bucket = buckets_[next_to_launch_++];
     pack(parameters_, bucket.params, bucket.offsets, bucket.send);
-    backend_.reduce_now(bucket.send.data_ptr<float>(), bucket.recv.data_ptr<float>(),
+    // Blocking, in place when the gradients live in the send buffer: the sum lands in .grad().
+    bucket.in_place = grads_in_buffers_;
+    float* send = bucket.send.data_ptr<float>();
+    backend_.reduce_now(send, bucket.in_place ? send : bucket.recv.data_ptr<float>(),
                         static_cast<std::size_t>(bucket.send.numel()));
     bucket.launched = true;
   }
   backend_.wait_all();
   for (auto& bucket : buckets_)
-    unpack(parameters_, bucket.params, bucket.offsets, bucket.recv,
+    unpack(parameters_, bucket.params, bucket.offsets, bucket.in_place ? bucket.send : bucket.recv,
            grads_in_buffers_ ? &bucket.send : nullptr);
 }
 

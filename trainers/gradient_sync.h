@@ -63,6 +63,7 @@ class BucketedGradientSync : public GradientSync {
     std::vector<std::size_t> params;  // indices into parameters_, in reverse registration order
     std::vector<std::int64_t> offsets;
     torch::Tensor send, recv;         // fp32
+    bool in_place = false;            // this step's sum is in `send` (blocking, in place)
     std::size_t ready = 0;
     bool launched = false;
   };

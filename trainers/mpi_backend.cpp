@@ -12,6 +12,11 @@
 namespace galien {
 namespace {
 
+// send == recv asks for an in-place reduction, which MPI spells MPI_IN_PLACE.
+const void* in_place(const float* send, const float* recv) {
+  return send == recv ? MPI_IN_PLACE : static_cast<const void*>(send);
+}
+
 class MpiBackend : public ReduceBackend {
  public:
   MpiBackend(const Comm& comm, bool device_buffers)
@@ -26,7 +31,8 @@ class MpiBackend : public ReduceBackend {
   int start(const float* send, float* recv, std::size_t count) override {
     GALIEN_CHECK(count <= static_cast<std::size_t>(INT_MAX), "bucket of " << count << " floats");
     requests_.push_back(MPI_REQUEST_NULL);
-    GALIEN_CHECK(MPI_Iallreduce(send, recv, static_cast<int>(count), MPI_FLOAT, MPI_SUM, comm_,
+    GALIEN_CHECK(MPI_Iallreduce(in_place(send, recv), recv, static_cast<int>(count), MPI_FLOAT,
+                                MPI_SUM, comm_,
                                 &requests_.back()) == MPI_SUCCESS,
                  "MPI_Iallreduce");
     return static_cast<int>(requests_.size()) - 1;
@@ -35,7 +41,8 @@ class MpiBackend : public ReduceBackend {
   void reduce_now(const float* send, float* recv, std::size_t count) override {
     GALIEN_CHECK(count <= static_cast<std::size_t>(INT_MAX), "bucket of " << count << " floats");
     WatchScope watch(watchdog_, "MPI_Allreduce(gradient bucket)");
-    GALIEN_CHECK(MPI_Allreduce(send, recv, static_cast<int>(count), MPI_FLOAT, MPI_SUM, comm_) ==
+    GALIEN_CHECK(MPI_Allreduce(in_place(send, recv), recv, static_cast<int>(count), MPI_FLOAT,
+                               MPI_SUM, comm_) ==
                      MPI_SUCCESS,
                  "MPI_Allreduce");
   }

@@ -18,7 +18,8 @@ class ReduceBackend {
   // MPI_Iallreduce copies the whole buffer inside the start call). Calls must be made in the
   // same order on every rank. Returns a handle for wait().
   virtual int start(const float* send, float* recv, std::size_t count) = 0;
-  // Blocking reduction, for buckets reduced after backward (nothing left to overlap): Open MPI's
+  // Blocking reduction, in place when send == recv, for buckets reduced after backward (nothing
+  // left to overlap): Open MPI's
   // tuned blocking allreduce is several times faster than its non-blocking one (libnbc) at
   // 1-4 MB here (docs/BENCHMARKS.md).
   virtual void reduce_now(const float* send, float* recv, std::size_t count) = 0;
