@@ -9,7 +9,8 @@
 namespace galien {
 
 bool augmentation_enabled(const AugmentConfig& config) {
-  return config.hflip || config.vflip || config.crop_padding > 0;
+  return config.hflip || config.vflip || config.rotate90 || config.crop_padding > 0 ||
+         config.intensity > 0;
 }
 
 void augment_images(torch::Tensor& images, const std::vector<SampleRef>& samples,
@@ -25,6 +26,17 @@ void augment_images(torch::Tensor& images, const std::vector<SampleRef>& samples
     auto sample = images[static_cast<std::int64_t>(i)];  // a view: edits land in `images`
     if (config.hflip && uniform_below(rng, 2)) sample.copy_(sample.flip({w_dim - 1}));
     if (config.vflip && uniform_below(rng, 2)) sample.copy_(sample.flip({h_dim - 1}));
+    if (config.rotate90) {
+      const auto quarter_turns = static_cast<std::int64_t>(uniform_below(rng, 4));
+      if (quarter_turns) sample.copy_(sample.rot90(quarter_turns, {h_dim - 1, w_dim - 1}));
+    }
+    if (config.intensity > 0) {
+      // Contrast and brightness jitter: x * (1 + s u) + s v, u and v uniform in [-1, 1].
+      std::uniform_real_distribution<double> unit(-1.0, 1.0);
+      const double scale = 1.0 + config.intensity * unit(rng);
+      const double shift = config.intensity * unit(rng);
+      sample.mul_(scale).add_(shift);
+    }
     if (pad > 0) {
       // Shift by (dy, dx) in [-pad, pad]: the padded image cropped back to H x W.
       const auto dy = static_cast<std::int64_t>(uniform_below(rng, 2 * pad + 1)) - pad;

@@ -1,6 +1,6 @@
-// Image augmentation for training batches (augment.*): random horizontal/vertical flips and
-// random crops of a zero-padded image (translation by up to crop_padding pixels), on the CPU
-// in the loader thread. The draw for a sample depends only on (trainer.seed, epoch, shard,
+// Image augmentation for training batches (augment.*): random horizontal/vertical flips,
+// quarter turns (square images), contrast/brightness jitter and random crops of a zero-padded
+// image (translation by up to crop_padding pixels), on the CPU in the loader thread. The draw for a sample depends only on (trainer.seed, epoch, shard,
 // index in shard), never on the rank or the batch it lands in, so 1 and N ranks see the same
 // augmented samples and a resumed run repeats them exactly.
 #pragma once

@@ -238,6 +238,14 @@ void Run::set_up() {
   }
   class_weights_ = make_class_weights(tc_, manifest_, spec_);
   if (class_weights_.defined()) class_weights_ = class_weights_.to(device_);
+  if (augmentation_enabled(config_.augment)) {
+    if (spec_.image.empty())
+      GALIEN_USER_ERROR("augment.* is set but the shards in " << dir << " hold no images; "
+                        << "remove the augment section");
+    if (config_.augment.rotate90 && spec_.image[spec_.image.size() - 1] != spec_.image[spec_.image.size() - 2])
+      GALIEN_USER_ERROR("augment.rotate90 needs square images; these are "
+                        << spec_.image[spec_.image.size() - 2] << " x " << spec_.image.back());
+  }
   loss_ = std::make_unique<TaskLoss>(spec_, class_weights_, comm_);
   loss_accumulator_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
 

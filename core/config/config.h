@@ -157,6 +157,8 @@ struct SweepConfig {
 struct AugmentConfig {
   bool hflip = false;                             // augment.hflip: random left-right flip
   bool vflip = false;                             // augment.vflip: random up-down flip
+  bool rotate90 = false;                          // augment.rotate90: random quarter turns (square images)
+  double intensity = 0.0;                         // augment.intensity: contrast/brightness jitter amplitude
   int crop_padding = 0;                           // augment.crop_padding: random shift up to N pixels (zero fill)
 };
 

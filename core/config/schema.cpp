@@ -533,6 +533,11 @@ const std::vector<FieldSpec>& config_schema() {
             "training images: random left-right flip (half of the samples)"),
       field("augment.vflip", member(&Config::augment, &AugmentConfig::vflip),
             "training images: random up-down flip (half of the samples)"),
+      field("augment.rotate90", member(&Config::augment, &AugmentConfig::rotate90),
+            "training images: random quarter turns (0, 90, 180, 270 degrees; square images)"),
+      field("augment.intensity", member(&Config::augment, &AugmentConfig::intensity),
+            closed(0, 1), "training images: x * (1 + s u) + s v with u, v uniform in [-1, 1] "
+            "(contrast and brightness jitter; 0 = off)"),
       field("augment.crop_padding", member(&Config::augment, &AugmentConfig::crop_padding),
             closed(0, 1024), "training images: random shift by up to N pixels, zero-filled "
             "(a crop of the padded image)"),

@@ -154,6 +154,7 @@ TEST_F(TasksMpi, ImageClassifierLearnsAndOneRankEqualsTwo) {
 
 TEST_F(TasksMpi, AugmentedImagesDependOnTheSampleNotTheRank) {
   const std::vector<std::string> augment{"augment.hflip=true", "augment.vflip=true",
+                                         "augment.rotate90=true", "augment.intensity=0.2",
                                          "augment.crop_padding=3", "trainer.epochs=1"};
   expect_one_rank_equals_two(image_config("tf_cnn", "aug-2", augment),
                              image_config("tf_cnn", "aug-1", augment), 1e-4);

@@ -35,6 +35,7 @@ if(GALIEN_BUILD_TRAINING)
   galien_test(test_cox_rotterdam SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_cox_rotterdam.cpp
               LIBS galien_models galien_comm galien_datasets)
   galien_test(test_local_launch SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_local_launch.cpp LIBS galien_launch)
+  galien_test(test_augment SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_augment.cpp LIBS galien_trainers)
   galien_test(test_reproduce SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_reproduce.cpp LIBS galien_reproduce)
 endif()
 galien_test(test_risk SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_risk.cpp LIBS galien_privacy)
