@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "reports/chart.h"
 #include "reports/curves.h"
 #include "reports/metrics_log.h"
@@ -17,11 +18,6 @@ namespace {
 constexpr std::size_t kMarkersUpTo = 30;       // epochs: beyond, markers merge into a thick line
 constexpr std::size_t kCensorMarksUpTo = 300;  // per risk group
 
-std::string fixed(double v, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, v);
-  return text;
-}
 
 std::string format_p(double p) {
   if (std::isnan(p)) return "p undefined";

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/text.h"
 #include "trainers/comm.h"
 
 // Set by trainers/CMakeLists.txt at configure time.
@@ -18,11 +19,6 @@
 namespace galien {
 namespace {
 
-std::string fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
 
 std::string describe_cpus(const HostInfo& host) {
   return host.cpu_model + ", " + std::to_string(host.logical_cpus) + " logical CPUs (" +

@@ -8,6 +8,7 @@
 
 #include "core/config/suggest.h"
 #include "core/error.h"
+#include "core/text.h"
 
 namespace galien {
 namespace {
@@ -226,11 +227,6 @@ std::string range_text(const Range& range) {
   return "";
 }
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
-}
 
 bool item_ok(const FieldSpec& field, const YAML::Node& item) {
   if (field.type == FieldType::kIntList) return in_range(integer_value(item), field.range);

@@ -14,6 +14,7 @@
 #include "core/config/suggest.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/text.h"
 
 namespace galien::plan {
 namespace {
@@ -26,11 +27,6 @@ const std::vector<std::string>& keys() {
   return names;
 }
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
-}
 
 class Reader {
  public:

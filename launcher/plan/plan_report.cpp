@@ -1,18 +1,13 @@
 #include "launcher/plan/plan_report.h"
 
+#include "core/text.h"
+
 #include <cmath>
 #include <sstream>
 
 namespace galien::plan {
 namespace {
 
-std::string fixed(double value, int digits) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
-  return out.str();
-}
 
 // 1234567 -> "1,234,567"
 std::string grouped(double value) {

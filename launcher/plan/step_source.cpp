@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/text.h"
 
 #ifndef GALIEN_STEP_TABLE
 #define GALIEN_STEP_TABLE "bench/results/step_times.json"
@@ -42,13 +43,6 @@ T field(const nlohmann::json& json, const std::string& key, const std::string& f
   }
 }
 
-std::string fixed(double value, int digits) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
-  return out.str();
-}
 
 double launch_floor_ms(std::int64_t parameter_tensors) {
   return static_cast<double>(parameter_tensors) * kKernelsPerParameterTensor *

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/fs.h"
+#include "core/text.h"
 #include "datasets/csv.h"
 #include "reports/plots.h"
 
@@ -51,13 +52,6 @@ std::string prediction_picture(const std::string& predictions, const std::string
   return "";
 }
 
-std::string fixed(double value, int digits) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
-  return out.str();
-}
 
 }  // namespace
 

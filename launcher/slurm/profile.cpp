@@ -13,6 +13,7 @@
 #include "core/config/suggest.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/text.h"
 #include "launcher/slurm/time_limit.h"
 
 #ifndef GALIEN_PROFILE_DIR
@@ -24,11 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
-}
 
 // Reads typed values out of one profile file, failing with file:line:column.
 class Reader {
