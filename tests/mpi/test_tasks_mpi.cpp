@@ -16,6 +16,7 @@
 #include "privacy/key_file.h"
 #include "trainers/comm.h"
 #include "trainers/trainer.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
 namespace {
@@ -95,13 +96,7 @@ class TasksMpi : public ::testing::Test {
 };
 std::string TasksMpi::setup_error_;
 
-double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    worst = std::max(worst, static_cast<double>(std::fabs(a[i] - b[i])));
-  return worst;
-}
+using test::max_abs_diff;
 
 double metric(const TrainResult& r, const std::string& name) {
   return r.summary.at("metrics").at(name).get<double>();

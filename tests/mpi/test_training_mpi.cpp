@@ -14,6 +14,7 @@
 #include "trainers/comm.h"
 #include "trainers/stop_signal.h"
 #include "trainers/trainer.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
 namespace {
@@ -56,13 +57,7 @@ class TrainingMpi : public ::testing::Test {
 };
 std::string TrainingMpi::setup_error_;
 
-double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    worst = std::max(worst, static_cast<double>(std::fabs(a[i] - b[i])));
-  return worst;
-}
+using test::max_abs_diff;
 
 TEST_F(TrainingMpi, ParametersAreIdenticalOnEveryRankAfterTraining) {
   const Comm comm = Comm::world();

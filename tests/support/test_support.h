@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -25,6 +28,15 @@ std::string user_error_of(F&& f) {
   }
   ADD_FAILURE() << "no UserError thrown";
   return "";
+}
+
+// Largest |a[i] - b[i]| (parameters of two runs); a test failure when the sizes differ.
+inline double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    worst = std::max(worst, static_cast<double>(std::fabs(a[i] - b[i])));
+  return worst;
 }
 
 struct Output {
