@@ -7,5 +7,8 @@ namespace galien {
 
 int choose_threads(int requested, int local_ranks);
 void apply_threads(int threads);  // LibTorch intra-op + OpenBLAS (when loaded)
+// Keeps freed tensor memory in the process heap instead of returning it to the kernel each step
+// (glibc mallopt); called once at the start of training.
+void keep_freed_memory();
 
 }  // namespace galien

@@ -194,6 +194,7 @@ void Run::set_up() {
   install_stop_handlers();
   threads_ = choose_threads(tc_.threads, comm_.local_size());
   apply_threads(threads_);
+  keep_freed_memory();
   device_ = choose_device(tc_.device, comm_.local_rank());
 
   run_dir_ = comm_.is_root() ? resolve_run_dir(config_) : std::string();
