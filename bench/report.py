@@ -291,7 +291,7 @@ def training_section(results, ph):
         if "galien-tuned" in sides:
             lines.append("(*) galien with `GLIBC_TUNABLES=%s`: glibc's malloc keeps freed memory "
                          "for reuse instead of returning it to the kernel (see the findings); "
-                         "not a galien setting yet, shown to measure the finding, not in the "
+                         "the same thresholds the trainer now sets itself with mallopt; kept as a check, not in the "
                          "ratios." % TUNABLES)
             lines.append("")
         steps = [r for r in mrows if r["side"] == "galien" and r["status"] == "ok"]
