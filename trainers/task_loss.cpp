@@ -19,15 +19,23 @@ torch::Tensor standardise_target(const torch::Tensor& target, const TaskSpec& sp
 StepLoss TaskLoss::operator()(const torch::Tensor& output, const Batch& batch, double normaliser,
                               int micro_batches) const {
   if (spec_.task == Task::kSurvival) return cox(output, batch, micro_batches);
-  torch::Tensor per_sample;
+  const bool padded = batch.num_real < batch.weights.size(0);
+  torch::Tensor sum;
   if (spec_.task == Task::kClassification) {
-    auto options = F::CrossEntropyFuncOptions().reduction(torch::kNone);
+    // Without padding one fused op gives the sum (a small model's step is dominated by the
+    // number of ops, not their size); padded samples need per-sample weights.
+    auto options = F::CrossEntropyFuncOptions();
+    if (padded)
+      options = options.reduction(torch::kNone);
+    else
+      options = options.reduction(torch::kSum);
     if (class_weights_.defined()) options = options.weight(class_weights_);
-    per_sample = F::cross_entropy(output, batch.labels, options);
+    sum = F::cross_entropy(output, batch.labels, options);
+    if (padded) sum = (sum * batch.weights).sum();
   } else {
-    per_sample = (output.reshape({-1}) - standardise_target(batch.target, spec_)).pow(2);
+    auto per_sample = (output.reshape({-1}) - standardise_target(batch.target, spec_)).pow(2);
+    sum = padded ? (per_sample * batch.weights).sum() : per_sample.sum();
   }
-  auto sum = (per_sample * batch.weights).sum();
   return {sum / normaliser, sum.detach(), static_cast<double>(batch.num_real)};
 }
 

@@ -363,12 +363,18 @@ bool Run::train_epoch() {
     const StepLoss loss = (*loss_)(output.to(torch::kFloat32), batch, normaliser, micro_batches);
     loss.objective.backward();
     const auto t2 = Clock::now();
-    loss_accumulator_ += loss.reported;
     state_.epoch_samples += loss.reported_count;
     state_.next_batch = b + 1;
-    if ((b + 1) % fold_every == 0) {
-      const double before = state_.epoch_loss_sum;
-      shown_loss = (fold_loss() - before) / std::max(1.0, loss.reported_count);
+    if (fold_every == 1) {  // CPU: read the value directly, no accumulator ops
+      const double value = loss.reported.item<double>();
+      state_.epoch_loss_sum += value;
+      shown_loss = value / std::max(1.0, loss.reported_count);
+    } else {
+      loss_accumulator_ += loss.reported;
+      if ((b + 1) % fold_every == 0) {
+        const double before = state_.epoch_loss_sum;
+        shown_loss = (fold_loss() - before) / std::max(1.0, loss.reported_count);
+      }
     }
     if (progress_) progress_->step(shown_loss, batch.global_real);
     if (!last_micro) {
