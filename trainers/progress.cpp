@@ -54,6 +54,7 @@ void ProgressDisplay::begin_epoch(int epoch, std::int64_t first_step) {
   if (run_start_s_ < 0) run_start_s_ = epoch_start_s_;  // a resumed run starts its clock here
   epoch_steps_ = first_step;
   epoch_samples_ = 0;
+  epoch_loss_samples_ = 0;
   epoch_loss_sum_ = 0;
 }
 
@@ -61,7 +62,11 @@ void ProgressDisplay::step(double loss, std::int64_t samples) {
   ++steps_done_;
   ++epoch_steps_;
   epoch_samples_ += samples;
-  epoch_loss_sum_ += loss * static_cast<double>(samples);
+  // NaN = no value this step (on a GPU the trainer reads the loss every 20 steps only).
+  if (!std::isnan(loss)) {
+    epoch_loss_sum_ += loss * static_cast<double>(samples);
+    epoch_loss_samples_ += samples;
+  }
   if (interactive_ && throttle_.ready(clock_())) redraw(format_progress_line(state()));
 }
 
@@ -87,7 +92,7 @@ ProgressState ProgressDisplay::state() const {
   s.epochs = epochs_;
   s.step = epoch_steps_;
   s.steps = steps_per_epoch_;
-  s.loss = epoch_samples_ ? epoch_loss_sum_ / static_cast<double>(epoch_samples_)
+  s.loss = epoch_loss_samples_ ? epoch_loss_sum_ / static_cast<double>(epoch_loss_samples_)
                           : std::numeric_limits<double>::quiet_NaN();
   const double epoch_s = now - epoch_start_s_;
   s.samples_per_s = epoch_s > 0 ? static_cast<double>(epoch_samples_) / epoch_s : 0.0;

@@ -50,7 +50,7 @@ class ProgressDisplay {
   // `epoch` is 1-based; `first_step` > 0 when a resumed run re-enters an epoch mid-way.
   void begin_epoch(int epoch, std::int64_t first_step = 0);
   // After each training step: the step's mean loss and its number of real samples (global).
-  void step(double loss, std::int64_t samples);
+  void step(double loss, std::int64_t samples);  // loss NaN: not known this step
   // Ends the epoch's line, followed by " | name value" for each of `metrics` (val/...).
   void end_epoch(const std::map<std::string, double>& metrics = {});
 
@@ -68,6 +68,7 @@ class ProgressDisplay {
   int epoch_ = 0;
   double run_start_s_ = -1, epoch_start_s_ = 0;
   std::int64_t steps_done_ = 0, epoch_steps_ = 0, epoch_samples_ = 0;
+  std::int64_t epoch_loss_samples_ = 0;  // samples whose step reported a loss
   double epoch_loss_sum_ = 0;
   std::size_t drawn_width_ = 0;
 };

@@ -71,6 +71,22 @@ TEST(Progress, StateTracksLossThroughputAndEta) {
   EXPECT_DOUBLE_EQ(s.eta_s, 6 * 1.0);  // 6 steps left at 1 s per step
 }
 
+TEST(Progress, StepsWithoutALossValueCountForThroughputOnly) {
+  // On a GPU the trainer reads the loss every 20 steps and passes NaN in between.
+  FakeClock clock;
+  std::ostringstream out;
+  ProgressDisplay progress(out, false, 1, 4, clock.function());
+  progress.begin_epoch(1);
+  clock.now += 1.0;
+  progress.step(std::nan(""), 30);
+  EXPECT_TRUE(std::isnan(progress.state().loss));
+  clock.now += 1.0;
+  progress.step(2.0, 10);
+  const ProgressState s = progress.state();
+  EXPECT_DOUBLE_EQ(s.loss, 2.0);
+  EXPECT_DOUBLE_EQ(s.samples_per_s, 40 / 2.0);
+}
+
 TEST(Progress, ResumedEpochCountsFromItsFirstStep) {
   FakeClock clock;
   std::ostringstream out;
