@@ -51,6 +51,7 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
   loaded_.resize(info.shards.size());
   readers_.resize(info.shards.size());
   owned_ = EpochPlan::owned_shards(static_cast<int>(info.shards.size()), world_size, rank);
+  for (int s : owned_) owned_files_.push_back(info.shards[static_cast<std::size_t>(s)].file);
   // Image datasets: pixels stay in the (decrypted) file image and are read per sample.
   const bool images = !manifest.images.empty();
   // Every shard of the split is checked (cheap for tables, and a rank never trains on a split

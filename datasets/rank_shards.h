@@ -39,6 +39,8 @@ class RankShards {
 
   const std::vector<std::int64_t>& shard_sizes() const { return shard_sizes_; }  // every shard
   const std::vector<int>& owned() const { return owned_; }
+  // The owned shards' file names (manifest.json), e.g. for the audit log's "shards_read".
+  const std::vector<std::string>& owned_files() const { return owned_files_; }
   std::int64_t num_features() const { return num_features_; }
   std::int64_t num_owned_samples() const;
 
@@ -77,6 +79,7 @@ class RankShards {
   std::vector<std::string> files_;               // manifest order
   std::vector<std::int64_t> shard_sizes_;
   std::vector<int> owned_;
+  std::vector<std::string> owned_files_;
   std::vector<ShardData> loaded_;                // tables: indexed like shard_sizes_
   std::vector<std::unique_ptr<ShardReader>> readers_;  // images: indexed like shard_sizes_
   std::int64_t num_features_ = 0;

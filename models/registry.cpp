@@ -8,8 +8,7 @@
 #include "models/deepsurv.h"
 #include "models/fusion.h"
 #include "models/mlp.h"
-#include "models/resnet2d.h"
-#include "models/resnet3d.h"
+#include "models/resnet.h"
 #include "models/tf_cnn.h"
 #include "models/unet3d.h"
 

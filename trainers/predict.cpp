@@ -20,10 +20,8 @@ Evaluation predict_split(const Config& config, const std::string& checkpoint,
   const DataKeys* key = keys ? &*keys : nullptr;
   const Manifest manifest = load_manifest(shard_dir, key);
   RankShards shards(shard_dir, manifest, split, comm.size(), comm.rank(), key);
-  ShardsReadEvent event{shard_dir, manifest_sha256(shard_dir), config.sha256, manifest.key_id,
-                        {}, comm.rank(), comm.size()};
-  for (int s : shards.owned())
-    event.shards.push_back(manifest.splits.at(split).shards[static_cast<std::size_t>(s)].file);
+  const ShardsReadEvent event{shard_dir, manifest_sha256(shard_dir), config.sha256,
+                              manifest.key_id, shards.owned_files(), comm.rank(), comm.size()};
   append_shards_read(audit_log_path(config), event);
 
   const TaskSpec spec = task_spec(manifest, shards, shard_dir);

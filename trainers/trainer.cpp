@@ -94,10 +94,11 @@ void use_channels_last(Model& model) {
     if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
 }
 
-std::vector<float> flatten_parameters(Model& model) {
+std::vector<float> flatten(const std::vector<torch::Tensor>& tensors) {
   std::vector<float> flat;
-  for (const auto& p : model.parameters()) {
-    auto values = p.detach().to(torch::kCPU, torch::kFloat32).reshape({-1}).contiguous();
+  for (const auto& t : tensors) {
+    if (!t.is_floating_point()) continue;  // BatchNorm's batch counters
+    auto values = t.detach().to(torch::kCPU, torch::kFloat32).reshape({-1}).contiguous();
     flat.insert(flat.end(), values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
   }
   return flat;
@@ -272,12 +273,10 @@ void Run::set_up() {
 void Run::record_shards_read() const {
   ShardsReadEvent event{config_.data.shard_dir, manifest_hash_, config_.sha256, manifest_.key_id,
                         {}, comm_.rank(), comm_.size()};
-  const std::pair<const char*, const RankShards*> splits[] = {
-      {"train", train_.get()}, {"val", val_.get()}, {"test", test_.get()}};
-  for (const auto& [split, shards] : splits)
+  for (const RankShards* shards : {train_.get(), val_.get(), test_.get()})
     if (shards)
-      for (int s : shards->owned())
-        event.shards.push_back(manifest_.splits.at(split).shards[static_cast<std::size_t>(s)].file);
+      event.shards.insert(event.shards.end(), shards->owned_files().begin(),
+                          shards->owned_files().end());
   append_shards_read(audit_log_path(config_), event);
 }
 
@@ -419,6 +418,9 @@ void Run::end_of_epoch() {
   fold_loss();
   double sums[2] = {state_.epoch_loss_sum, state_.epoch_samples};
   comm_.allreduce_sum(sums, 2);
+  // The last step's forward updated each rank's BatchNorm statistics from its own batch:
+  // evaluate one model, rank 0's (the one its checkpoints hold).
+  buffers_->broadcast_from_root();
   if (val_)
     val_metrics_ = evaluate_split(*model_, *val_, spec_, comm_, device_, class_weights_).metrics;
   // Rank 0 decides (it holds the metrics) and tells the others: improved?, early stop?
@@ -478,6 +480,7 @@ void Run::end_of_epoch() {
 TrainResult Run::finish(const std::string& status) {
   // Final evaluations: test (and train when asked) of the final model, predictions per sample.
   std::map<std::string, double> test_metrics, train_metrics;
+  buffers_->broadcast_from_root();  // one model on every rank: rank 0's, as saved
   if (status == "completed") {
     if (test_) {
       const Evaluation test = evaluate_split(*model_, *test_, spec_, comm_, device_, class_weights_);
@@ -490,7 +493,7 @@ TrainResult Run::finish(const std::string& status) {
       write_predictions("train", train);
     }
   }
-  TrainResult result{status, run_dir_, {}, flatten_parameters(*model_)};
+  TrainResult result{status, run_dir_, {}, flatten(model_->parameters()), flatten(model_->buffers())};
   if (!comm_.is_root()) return result;
   if (status == "completed") save_model_checkpoint(*model_, run_dir_ + "/checkpoints/final.pt");
   nlohmann::json metrics = nlohmann::json::object();

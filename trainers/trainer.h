@@ -26,6 +26,7 @@ struct TrainResult {
   std::string run_dir;
   nlohmann::json summary;        // what summary.json holds (rank 0)
   std::vector<float> parameters; // final parameters, flattened in registration order
+  std::vector<float> buffers;    // final floating-point buffers (BatchNorm statistics), likewise
 };
 
 // Runs on every rank of `comm`; throws UserError on bad input (the caller aborts the job).

@@ -14,6 +14,7 @@
 #include "trainers/comm.h"
 #include "trainers/stop_signal.h"
 #include "trainers/trainer.h"
+#include "tests/mpi/mpi_test_support.h"
 #include "tests/support/test_support.h"
 
 namespace galien {
@@ -39,18 +40,10 @@ Config wdbc_config(const std::string& run_name, std::vector<std::string> extra =
 class TrainingMpi : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const Comm comm = Comm::world();
-    if (comm.is_root()) {
-      try {
-        std::filesystem::remove_all(kDir);
-        std::filesystem::create_directories(kDir);
-        generate_key_file(kDir + "/test.key");
-        run_shard(wdbc_config("shard"), true);
-      } catch (const std::exception& e) {
-        setup_error_ = e.what();
-      }
-    }
-    comm.broadcast(setup_error_, 0);
+    setup_error_ = test::setup_on_root(Comm::world(), kDir, [] {
+      generate_key_file(kDir + "/test.key");
+      run_shard(wdbc_config("shard"), true);
+    });
   }
   void SetUp() override { ASSERT_EQ(setup_error_, "") << "sharding WDBC failed"; }
   static std::string setup_error_;
