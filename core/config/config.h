@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -192,11 +193,28 @@ struct Config {
   std::string source_file;                        // the file given on the command line
   std::string resolved_yaml;                      // the merged, validated config with defaults filled in
   std::string sha256;                             // SHA-256 of resolved_yaml
+
+  // Where each value was written, by dotted path, list items as "sweep.values[0]":
+  // "configs/x.yaml:12:5" or "command-line override 'trainer.epochs=5'". Keys left at their
+  // default have none. For checks made after loading (sweep.values) to name the line.
+  std::map<std::string, std::string> origins;
+  std::string origin_of(const std::string& path) const;  // source_file when not written
 };
 
 // Loads `path` (following `extends:`), applies `overrides` ("trainer.epochs=5"), validates the
 // whole tree against the schema and fills the typed fields. Throws UserError naming
 // file:line:column (or the override) on any problem.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// load_config for a config that is not on disk: `text` is its content and `file_name` names it in
+// messages. It touches no file, so `extends:` is refused (a base needs the file's folder). The
+// entry point of tests and of the fuzz target for loader + schema + overrides.
+Config load_config_text(const std::string& text, const std::string& file_name,
+                        const std::vector<std::string>& overrides = {});
+
+// Checks one KEY=VALUE override against the schema as load_config does, without a config;
+// errors start with `origin` (load_config uses "command-line override 'KEY=VALUE'"). For
+// overrides written elsewhere: each value of sweep.values.
+void check_override(const std::string& text, const std::string& origin);
 
 }  // namespace galien

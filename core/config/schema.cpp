@@ -1,63 +1,24 @@
 #include "core/config/schema.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <sstream>
 
-#include "core/config/suggest.h"
 #include "core/error.h"
 #include "core/text.h"
+#include "core/yaml/scalars.h"
 
 namespace galien {
 namespace {
 
+using yaml::at_least;
+using yaml::closed;
+using yaml::left_open;
+using yaml::number_text;
+using yaml::parse_integer;
+using yaml::right_open;
+
 // ---- Reading and writing values -------------------------------------------------------------
-
-// Decimal integers only ("10", "-3", "+4"): "2.5", "1e3" or "ten" for an integer key is a
-// mistake to report, not something to truncate or guess.
-template <class T>
-std::optional<T> parse_integer(std::string_view text) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+') return std::nullopt;
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// The value of an integer scalar as a double, for range checks only (exact for every bound in
-// the table). Non-negative values parse as uint64 so that any 64-bit seed is accepted.
-std::optional<double> integer_value(const YAML::Node& node) {
-  if (!node.IsScalar()) return std::nullopt;
-  const std::string& text = node.Scalar();
-  if (!text.empty() && text.front() == '-') {
-    if (auto value = parse_integer<std::int64_t>(text)) return static_cast<double>(*value);
-  } else if (auto value = parse_integer<std::uint64_t>(text)) {
-    return static_cast<double>(*value);
-  }
-  return std::nullopt;
-}
-
-std::optional<double> float_value(const YAML::Node& node) {
-  if (!node.IsScalar()) return std::nullopt;
-  std::string_view text = node.Scalar();
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  if (!std::isfinite(value)) return std::nullopt;  // inf and nan never make sense in a config
-  return value;
-}
-
-// Shortest text that reads back as the same double: "0.15", not "0.14999999999999999".
-std::string number_text(double value) {
-  char buffer[32];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  GALIEN_CHECK(ec == std::errc(), "cannot format " << value);
-  return std::string(buffer, end);
-}
 
 YAML::Node scalar(const std::string& text) { return YAML::Node(text); }
 
@@ -86,7 +47,7 @@ struct Codec<std::uint64_t> : IntegerCodec<std::uint64_t> {};
 template <>
 struct Codec<double> {
   static constexpr FieldType type = FieldType::kFloat;
-  static double decode(const YAML::Node& node) { return *float_value(node); }
+  static double decode(const YAML::Node& node) { return *yaml::number_value(node); }
   static YAML::Node encode(double value) {
     std::string text = number_text(value);
     // "1.0" rather than "1", so the resolved config shows which keys are real numbers.
@@ -98,7 +59,7 @@ struct Codec<double> {
 template <>
 struct Codec<bool> {
   static constexpr FieldType type = FieldType::kBool;
-  static bool decode(const YAML::Node& node) { return node.as<bool>(); }
+  static bool decode(const YAML::Node& node) { return *yaml::bool_value(node); }
   static YAML::Node encode(bool value) { return scalar(value ? "true" : "false"); }
 };
 
@@ -171,11 +132,6 @@ Binding member(Section Config::*section, T Section::*key) {
           }};
 }
 
-Range closed(double min, double max) { return {Bound{min, true}, Bound{max, true}}; }
-Range right_open(double min, double max) { return {Bound{min, true}, Bound{max, false}}; }
-Range left_open(double min, double max) { return {Bound{min, false}, Bound{max, true}}; }
-Range at_least(double min) { return {Bound{min, true}, std::nullopt}; }
-
 struct Choices {
   std::vector<std::string> values;
 };
@@ -196,63 +152,6 @@ FieldSpec field(std::string path, Binding binding, Choices choices, std::string 
   spec.type = FieldType::kEnum;
   spec.choices = std::move(choices.values);
   return spec;
-}
-
-// ---- Checking values ------------------------------------------------------------------------
-
-bool in_range(std::optional<double> value, const Range& range) {
-  if (!value) return false;
-  if (range.min && (range.min->closed ? *value < range.min->value : *value <= range.min->value))
-    return false;
-  if (range.max && (range.max->closed ? *value > range.max->value : *value >= range.max->value))
-    return false;
-  return true;
-}
-
-// Range ends as a person writes them: "100000", not the shortest form "1e+05".
-std::string bound_text(double value) {
-  if (value == std::trunc(value) && std::abs(value) < 1e15)
-    return std::to_string(static_cast<long long>(value));
-  return number_text(value);
-}
-
-std::string range_text(const Range& range) {
-  const auto& [min, max] = range;
-  if (min && max) {
-    return " in " + std::string(min->closed ? "[" : "(") + bound_text(min->value) + ", " +
-           bound_text(max->value) + (max->closed ? "]" : ")");
-  }
-  if (min) return (min->closed ? " >= " : " > ") + bound_text(min->value);
-  if (max) return (max->closed ? " <= " : " < ") + bound_text(max->value);
-  return "";
-}
-
-
-bool item_ok(const FieldSpec& field, const YAML::Node& item) {
-  if (field.type == FieldType::kIntList) return in_range(integer_value(item), field.range);
-  if (field.type == FieldType::kFloatList) return in_range(float_value(item), field.range);
-  return item.IsScalar();
-}
-
-// Problems with the value as a whole; list items are checked by the caller.
-bool value_ok(const FieldSpec& field, const YAML::Node& value) {
-  switch (field.type) {
-    case FieldType::kInt: return in_range(integer_value(value), field.range);
-    case FieldType::kFloat: return in_range(float_value(value), field.range);
-    case FieldType::kBool: {
-      bool ignored = false;
-      return YAML::convert<bool>::decode(value, ignored);
-    }
-    case FieldType::kString: return value.IsScalar();
-    case FieldType::kOptionalString: return value.IsScalar() || value.IsNull();
-    case FieldType::kStringList:
-    case FieldType::kIntList:
-    case FieldType::kFloatList: return value.IsSequence();
-    case FieldType::kEnum:
-      return value.IsScalar() && std::find(field.choices.begin(), field.choices.end(),
-                                           value.Scalar()) != field.choices.end();
-  }
-  return false;
 }
 
 }  // namespace
@@ -591,49 +490,37 @@ std::vector<std::string> section_keys(const std::string& section) {
 
 std::string expected_value(const FieldSpec& field) {
   switch (field.type) {
-    case FieldType::kInt: return "an integer" + range_text(field.range);
-    case FieldType::kFloat: return "a number" + range_text(field.range);
+    case FieldType::kInt: return yaml::expected_integer(field.range);
+    case FieldType::kFloat: return yaml::expected_number(field.range);
     case FieldType::kBool: return "true or false";
     case FieldType::kString: return "a string";
     case FieldType::kOptionalString: return "a string or null";
     case FieldType::kStringList: return "a list of strings";
-    case FieldType::kIntList: return "a list of integers" + range_text(field.range);
-    case FieldType::kFloatList: return "a list of numbers" + range_text(field.range);
-    case FieldType::kEnum: return "one of " + joined(field.choices);
+    case FieldType::kIntList: return "a list of integers" + yaml::range_text(field.range);
+    case FieldType::kFloatList: return "a list of numbers" + yaml::range_text(field.range);
+    case FieldType::kEnum: return yaml::expected_one_of(field.choices);
   }
   return "";
 }
 
-std::string shown_value(const YAML::Node& value) {
-  switch (value.Type()) {
-    case YAML::NodeType::Scalar: return "'" + value.Scalar() + "'";
-    case YAML::NodeType::Null: return "null";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Undefined: break;
+void check_value(const FieldSpec& field, const yaml::Node& value) {
+  switch (field.type) {
+    case FieldType::kInt:
+      // Non-negative ranges read as uint64, so that any 64-bit seed is accepted.
+      if (field.range.min && field.range.min->value >= 0)
+        value.as_int<std::uint64_t>(field.range);
+      else
+        value.as_int<std::int64_t>(field.range);
+      return;
+    case FieldType::kFloat: value.as_double(field.range); return;
+    case FieldType::kBool: value.as_bool(); return;
+    case FieldType::kString: value.as_string(); return;
+    case FieldType::kOptionalString: value.as_optional_string(); return;
+    case FieldType::kStringList: value.as_strings(); return;
+    case FieldType::kIntList: value.as_ints(field.range); return;
+    case FieldType::kFloatList: value.as_doubles(field.range); return;
+    case FieldType::kEnum: value.as_enum(field.choices); return;
   }
-  return "nothing";
-}
-
-std::optional<ValueProblem> check_value(const FieldSpec& field, const YAML::Node& value) {
-  auto problem = [&](const YAML::Node& at, const std::string& detail) {
-    return ValueProblem{at.Mark(), field.path + " must be " + expected_value(field) + ", got " +
-                                       shown_value(at) + detail};
-  };
-  if (!value_ok(field, value)) {
-    std::optional<std::string> near;
-    if (field.type == FieldType::kEnum && value.IsScalar())
-      near = closest_match(value.Scalar(), field.choices);
-    return problem(value, near ? "; did you mean '" + *near + "'?" : "");
-  }
-  if (field.type == FieldType::kStringList || field.type == FieldType::kIntList ||
-      field.type == FieldType::kFloatList) {
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (!item_ok(field, value[i]))
-        return problem(value[i], " (item " + std::to_string(i + 1) + ")");
-    }
-  }
-  return std::nullopt;
 }
 
 std::string describe_schema() {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "core/yaml/node.h"
 
 namespace galien {
 
@@ -27,17 +28,9 @@ enum class FieldType {
   kEnum,  // a string from FieldSpec::choices
 };
 
-// One end of a numeric range; `closed` means the end value itself is allowed.
-struct Bound {
-  double value;
-  bool closed;
-};
-
-// Allowed values of a number, or of each item of an integer list. An absent end is unbounded.
-struct Range {
-  std::optional<Bound> min;
-  std::optional<Bound> max;
-};
+// Allowed values of a number, or of each item of a numeric list (core/yaml/scalars.h).
+using yaml::Bound;
+using yaml::Range;
 
 struct FieldSpec {
   std::string path;                  // dotted key, "trainer.epochs"; its prefixes are sections
@@ -60,15 +53,10 @@ std::vector<std::string> section_keys(const std::string& section);
 
 // What a valid value looks like, e.g. "an integer in [1, 100000]", "one of adam, sgd".
 std::string expected_value(const FieldSpec& field);
-// How a value is quoted in messages: 'ten', null, a map, a list.
-std::string shown_value(const YAML::Node& value);
 
-struct ValueProblem {
-  YAML::Mark mark;      // the value, or the offending item of a list
-  std::string message;  // "trainer.epochs must be an integer in [1, 100000], got 'ten'"
-};
-// nullopt when `value` is valid for `field`.
-std::optional<ValueProblem> check_value(const FieldSpec& field, const YAML::Node& value);
+// Throws UserError at `value` (FILE:LINE:COLUMN, or the override) unless it is valid for `field`:
+// "trainer.epochs must be an integer in [1, 100000], got 'ten'".
+void check_value(const FieldSpec& field, const yaml::Node& value);
 
 // Every key with its type, range, default and help text, for `galien config keys`.
 std::string describe_schema();
