@@ -1,23 +1,21 @@
-// Checked like the rest of a profile (launcher/slurm/profile.cpp): an unknown key gets
-// file:line:column and the closest valid key; every key is required, because a projection that
-// silently used a default figure would look as sourced as one that did not.
+// Read with the YAML reader of core/yaml, like the rest of a profile (launcher/slurm/profile.cpp):
+// an unknown key gets FILE:LINE:COLUMN and the closest valid key; every key is required, because
+// a projection that silently used a default figure would look as sourced as one that did not.
 #include "launcher/plan/interconnect.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <algorithm>
 #include <cmath>
-#include <set>
-#include <sstream>
+#include <string>
 #include <vector>
 
-#include "core/config/suggest.h"
-#include "core/error.h"
 #include "core/fs.h"
 #include "core/text.h"
+#include "core/yaml/document.h"
 
 namespace galien::plan {
 namespace {
+
+using yaml::closed;
+using yaml::left_open;
 
 const std::vector<std::string>& keys() {
   static const std::vector<std::string> names = {
@@ -26,42 +24,6 @@ const std::vector<std::string>& keys() {
       "bandwidth_efficiency", "source", "accounting"};
   return names;
 }
-
-
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
-    const YAML::Mark mark = at.Mark();
-    if (mark.is_null()) throw UserError(file_ + ": " + message);
-    throw UserError(file_ + ":" + std::to_string(mark.line + 1) + ":" +
-                    std::to_string(mark.column + 1) + ": " + message);
-  }
-
-  std::string text(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsScalar() || node.Scalar().empty())
-      fail(node, "interconnect." + key + " must be a non-empty string");
-    return node.Scalar();
-  }
-
-  // A number in (min, max] when min_open, else [min, max].
-  double number(const YAML::Node& node, const std::string& key, double min, double max,
-                bool min_open) const {
-    double value = std::nan("");
-    if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || !std::isfinite(value) ||
-        (min_open ? value <= min : value < min) || value > max) {
-      std::ostringstream range;
-      range << (min_open ? "(" : "[") << min << ", " << max << "]";
-      fail(node, "interconnect." + key + " must be a number in " + range.str() + ", got '" +
-                     (node.IsScalar() ? node.Scalar() : std::string("a non-scalar")) + "'");
-    }
-    return value;
-  }
-
- private:
-  std::string file_;
-};
 
 }  // namespace
 
@@ -73,63 +35,47 @@ double Interconnect::intra_node_bytes_s() const {
   return intra_node_gbytes_s * 1e9 * bandwidth_efficiency;
 }
 
-Interconnect read_interconnect(const std::string& profile_file) {
-  const Reader in(profile_file);
-  YAML::Node root;
-  try {
-    root = YAML::Load(read_file(profile_file));
-  } catch (const YAML::ParserException& e) {
-    in.fail(YAML::Node(), "line " + std::to_string(e.mark.line + 1) + ": YAML syntax error: " +
-                              e.msg);
-  }
-  const YAML::Node section = root.IsMap() ? root["interconnect"] : YAML::Node();
-  if (!section)
-    GALIEN_USER_ERROR(profile_file << ": no interconnect: section, which galien plan needs; add "
-                      << "one with " << joined(keys()) << " (docs/BENCHMARKS.md, \"Scaling "
-                      << "projection\", shows jean-zay-h100's and adastra-mi250's)");
-  if (!section.IsMap()) in.fail(section, "interconnect must be a map of keys");
-
-  std::set<std::string> seen;
-  for (const auto& entry : section) {
-    const std::string key = entry.first.Scalar();
-    if (!seen.insert(key).second) in.fail(entry.first, "duplicate key 'interconnect." + key + "'");
-    if (std::find(keys().begin(), keys().end(), key) != keys().end()) continue;
-    std::string message = "unknown key '" + key + "' in 'interconnect'";
-    if (auto near = closest_match(key, keys()))
-      message += "; did you mean '" + *near + "'?";
-    else
-      message += "; valid keys: " + joined(keys());
-    in.fail(entry.first, message);
-  }
+Interconnect read_interconnect_text(const std::string& text, const std::string& profile_file) {
+  const yaml::Node root = yaml::parse(text, profile_file);
+  const std::optional<yaml::Node> found = root.is_map() ? root.optional("interconnect") : std::nullopt;
+  if (!found)
+    root.fail("no interconnect: section, which galien plan needs; add one with " + joined(keys()) +
+              " (docs/BENCHMARKS.md, \"Scaling projection\", shows jean-zay-h100's and "
+              "adastra-mi250's)");
+  const yaml::Node& section = *found;
+  section.allow_keys(keys());
   std::vector<std::string> missing;
   for (const std::string& key : keys())
-    if (!section[key]) missing.push_back(key);
+    if (!section.has(key)) missing.push_back(key);
   if (!missing.empty())
-    in.fail(section, "interconnect is missing " + joined(missing) +
-                         " (every figure is required, with its source)");
+    section.fail_at_key("interconnect is missing " + joined(missing) +
+                 " (every figure is required, with its source)");
 
+  auto figure = [&](const char* key, const yaml::Range& range) {
+    return section.required(key).as_double(range);
+  };
   Interconnect net;
   net.file = profile_file;
-  net.gpu = in.text(section["gpu"], "gpu");
-  net.gpu_fp32_tflops = in.number(section["gpu_fp32_tflops"], "gpu_fp32_tflops", 0, 1e4, true);
-  net.intra_node_gbytes_s =
-      in.number(section["intra_node_gbytes_s"], "intra_node_gbytes_s", 0, 1e5, true);
-  net.intra_step_latency_us =
-      in.number(section["intra_step_latency_us"], "intra_step_latency_us", 0, 1e3, false);
-  const double nics = in.number(section["nics_per_node"], "nics_per_node", 1, 64, false);
+  net.gpu = section.required("gpu").as_nonempty_string();
+  net.gpu_fp32_tflops = figure("gpu_fp32_tflops", left_open(0, 1e4));
+  net.intra_node_gbytes_s = figure("intra_node_gbytes_s", left_open(0, 1e5));
+  net.intra_step_latency_us = figure("intra_step_latency_us", closed(0, 1e3));
+  const double nics = figure("nics_per_node", closed(1, 64));
   if (nics != std::floor(nics))
-    in.fail(section["nics_per_node"], "interconnect.nics_per_node must be a whole number");
+    section.required("nics_per_node").fail("interconnect.nics_per_node must be a whole number, "
+                                           "got " + section.required("nics_per_node").shown());
   net.nics_per_node = static_cast<int>(nics);
-  net.nic_gbits_s = in.number(section["nic_gbits_s"], "nic_gbits_s", 0, 1e5, true);
-  net.inter_step_latency_us =
-      in.number(section["inter_step_latency_us"], "inter_step_latency_us", 0, 1e3, false);
-  net.collective_latency_us =
-      in.number(section["collective_latency_us"], "collective_latency_us", 0, 1e4, false);
-  net.bandwidth_efficiency =
-      in.number(section["bandwidth_efficiency"], "bandwidth_efficiency", 0, 1, true);
-  net.source = in.text(section["source"], "source");
-  net.accounting = in.text(section["accounting"], "accounting");
+  net.nic_gbits_s = figure("nic_gbits_s", left_open(0, 1e5));
+  net.inter_step_latency_us = figure("inter_step_latency_us", closed(0, 1e3));
+  net.collective_latency_us = figure("collective_latency_us", closed(0, 1e4));
+  net.bandwidth_efficiency = figure("bandwidth_efficiency", left_open(0, 1));
+  net.source = section.required("source").as_nonempty_string();
+  net.accounting = section.required("accounting").as_nonempty_string();
   return net;
+}
+
+Interconnect read_interconnect(const std::string& profile_file) {
+  return read_interconnect_text(read_file(profile_file), profile_file);
 }
 
 }  // namespace galien::plan

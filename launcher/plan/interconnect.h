@@ -37,9 +37,11 @@ struct Interconnect {
   double intra_node_bytes_s() const;
 };
 
-// The `interconnect:` section of a profile file. UserError with file:line:column for an unknown
-// key (with the closest valid one) or a value out of range, and naming the file and the keys to
-// add when the section is missing.
+// The `interconnect:` section of a profile file. UserError with FILE:LINE:COLUMN for an unknown
+// key (with the closest valid one), a value out of range, a missing figure (all are listed) or
+// a missing section (with the keys to add).
 Interconnect read_interconnect(const std::string& profile_file);
+// The same for a profile's `text`, `profile_file` naming it in messages; touches no file.
+Interconnect read_interconnect_text(const std::string& text, const std::string& profile_file);
 
 }  // namespace galien::plan

@@ -1,7 +1,6 @@
 #include "launcher/plan/step_source.h"
 
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/text.h"
+#include "core/yaml/document.h"
 
 #ifndef GALIEN_STEP_TABLE
 #define GALIEN_STEP_TABLE "bench/results/step_times.json"
@@ -79,15 +79,12 @@ RunTimings read_run_timings(const std::string& run_dir) {
   if (!fs::exists(config_path))
     GALIEN_USER_ERROR(config_path << ": no such file; the run directory of galien train holds the "
                       << "resolved config.yaml, which gives the batch size the timings are for");
-  try {
-    const YAML::Node config = YAML::Load(read_file(config_path));
-    const YAML::Node batch = config["trainer"] ? config["trainer"]["batch_size"] : YAML::Node();
-    if (!batch) GALIEN_USER_ERROR(config_path << ": no trainer.batch_size");
-    run.batch_size = batch.as<std::int64_t>();
-  } catch (const YAML::Exception& e) {
-    GALIEN_USER_ERROR(config_path << ": cannot read trainer.batch_size (" << e.what() << ")");
-  }
-  if (run.batch_size < 1) GALIEN_USER_ERROR(config_path << ": trainer.batch_size " << run.batch_size);
+  // Only the batch size is read: the other keys are whatever the run's galien version wrote.
+  const std::string what_to_do = "; config.yaml of galien train holds every key, this one too";
+  run.batch_size = yaml::parse_file(config_path)
+                       .required("trainer", what_to_do)
+                       .required("batch_size", what_to_do)
+                       .as_int(yaml::at_least(1));
   return run;
 }
 

@@ -73,6 +73,9 @@ Profile load_profile(const std::string& name_or_path);
 
 // Reads one profile file; `name` defaults to the file stem.
 Profile read_profile_file(const std::string& path);
+// The same for a profile's `text`, `file` naming it in messages and giving its name; touches no
+// file (the entry point of tests and of the profile reader's fuzz target).
+Profile read_profile_text(const std::string& text, const std::string& file);
 
 // Names of every profile found, sorted, for messages and `galien launch --help`.
 std::vector<std::string> available_profiles();

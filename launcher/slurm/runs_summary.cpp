@@ -14,30 +14,30 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/yaml/document.h"
 
 namespace galien::slurm {
 namespace {
 
 namespace fs = std::filesystem;
 
-void flatten(const YAML::Node& node, const std::string& prefix,
-             std::map<std::string, std::string>& out) {
-  if (node.IsMap()) {
-    for (const auto& entry : node)
-      flatten(entry.second,
-              prefix.empty() ? entry.first.Scalar() : prefix + "." + entry.first.Scalar(), out);
+// config.yaml as "section.key" -> value text; lists on one line as YAML writes them. Any keys are
+// taken (runs of other galien versions have other keys): this only compares runs.
+void flatten(const yaml::Node& node, std::map<std::string, std::string>& out) {
+  if (node.is_map()) {
+    for (const yaml::Node::Entry& entry : node.entries()) flatten(entry.value, out);
     return;
   }
-  if (node.IsScalar()) {
-    out[prefix] = node.Scalar();
+  if (node.is_scalar()) {
+    out[node.path()] = node.as_string();
     return;
   }
-  YAML::Node copy = YAML::Clone(node);
+  YAML::Node copy = YAML::Clone(node.raw());
   if (copy.IsSequence()) copy.SetStyle(YAML::EmitterStyle::Flow);
   YAML::Emitter text;
   text.SetNullFormat(YAML::LowerNull);
   text << copy;
-  out[prefix] = text.c_str();
+  out[node.path()] = text.c_str();
 }
 
 void read_summary(const fs::path& file, RunRecord& run) {
@@ -61,10 +61,10 @@ RunRecord read_run(const fs::path& dir, const std::string& name) {
   RunRecord run;
   run.name = name;
   if (fs::exists(dir / "config.yaml")) {
-    try {
-      flatten(YAML::LoadFile((dir / "config.yaml").string()), "", run.config);
-    } catch (const YAML::Exception& e) {
-      GALIEN_USER_ERROR((dir / "config.yaml").string() << ": cannot parse: " << e.msg);
+    const yaml::Node config = yaml::parse_file((dir / "config.yaml").string());
+    if (!config.is_null()) {
+      config.expect_map();
+      flatten(config, run.config);
     }
   }
   if (fs::exists(dir / "summary.json")) {

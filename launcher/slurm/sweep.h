@@ -12,9 +12,10 @@ namespace galien::slurm {
 
 using SweepPoint = std::vector<std::string>;  // "optim.learning_rate=0.01", ...
 
-// Empty when the config declares no sweep. Throws UserError naming `config.source_file`, the
-// entry and what to fix (bad syntax, a key that cannot be swept, list lengths that differ).
-// The points' values are not checked here: load each point's config for that.
+// Empty when the config declares no sweep. Throws UserError at the entry's FILE:LINE:COLUMN
+// (config.origins) saying what to fix: bad syntax, an unknown key (with the closest one), a value
+// the schema refuses, a key that cannot be swept, list lengths that differ. Each value is
+// checked alone, like an override; rules between keys need each point's config loaded.
 std::vector<SweepPoint> sweep_points(const Config& config);
 
 // The keys a sweep varies, in declaration order.

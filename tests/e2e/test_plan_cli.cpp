@@ -117,7 +117,8 @@ TEST_F(PlanCli, UnknownClusterListsTheProfiles) {
 TEST_F(PlanCli, ProfileWithoutFiguresSaysWhatToAdd) {
   Output plan = run("plan configs/wdbc-mlp.yaml --features 30 --samples 100 --cluster irene-v100");
   EXPECT_EQ(plan.code, 2) << plan.text;
-  EXPECT_CONTAINS(plan.text, "irene-v100.yaml: no interconnect: section");
+  // At the profile's first key (line 5, after its comments): the top-level map it belongs in.
+  EXPECT_CONTAINS(plan.text, "irene-v100.yaml:5:1: no interconnect: section");
 }
 
 TEST_F(PlanCli, UnshardedDataNeedsTheFeatureCount) {

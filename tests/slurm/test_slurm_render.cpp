@@ -50,6 +50,8 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+#define EXPECT_CONTAINS(text, part) EXPECT_PRED_FORMAT2(::testing::IsSubstring, part, text)
+
 TEST(TimeLimit, ParsesSlurmForms) {
   EXPECT_EQ(parse_time_limit("90"), 90 * 60);
   EXPECT_EQ(parse_time_limit("10:30"), 10 * 60 + 30);
@@ -95,6 +97,39 @@ TEST(Profiles, BadValuesSayWhatIsAllowed) {
   message = error_of(
       [&] { read_profile_file(write(dir + "/c.yaml", "account:\n  format: \"@h100\"\n")); });
   EXPECT_TRUE(contains(message, "{account}")) << message;
+}
+
+TEST(Profiles, ErrorsGiveFileLineColumnAndWhatToDo) {
+  // read_profile_text: the same reader without a file (what the fuzz target calls).
+  auto error_in = [](const std::string& text) {
+    return error_of([&] { read_profile_text(text, "lab.yaml"); });
+  };
+  EXPECT_EQ(error_in("description: x\nnode:\n  gpu: 4\n"),
+            "lab.yaml:3:3: unknown key 'gpu' in section 'node'; did you mean 'gpus'?");
+  EXPECT_EQ(error_in("gpu_requests: gres\n"),
+            "lab.yaml:1:1: unknown top-level key 'gpu_requests'; did you mean 'gpu_request'?");
+  EXPECT_EQ(error_in("node:\n  gpus: 4\n  gpus: 8\n"),
+            "lab.yaml:3:3: duplicate key 'gpus' in section 'node' (first at line 2); keep one of "
+            "them");
+  EXPECT_CONTAINS(error_in("node: {gpus: 4\n"), "lab.yaml:2:1: YAML syntax error: ");
+  EXPECT_EQ(error_in("node:\n  gpus: 128\n"),
+            "lab.yaml:2:9: node.gpus must be an integer in [0, 64], got '128'");
+  EXPECT_EQ(error_in("qos:\n  - {name: a, max_time: '1:00:00'}\n  - {max_time: '2:00:00'}\n"),
+            "lab.yaml:3:5: missing key 'name' in section 'qos[1]'; add it");
+  EXPECT_EQ(error_in("qos:\n  - {name: a, max_time: soon}\n"),
+            "lab.yaml:2:25: qos[0].max_time must be a Slurm time such as \"20:00:00\" or "
+            "\"2-00:00:00\", got 'soon'");
+  EXPECT_EQ(error_in("environment:\n  OMP-THREADS: 4\n"),
+            "lab.yaml:2:3: environment: 'OMP-THREADS' is not a variable name (letters, digits and "
+            "_ only)");
+  // Rules between keys point at the line to change.
+  EXPECT_EQ(error_in("description: x\ngpu_bind: closest\n"),
+            "lab.yaml:2:11: gpu_bind needs node.gpus > 0: set node.gpus or remove gpu_bind");
+  EXPECT_CONTAINS(error_in("qos:\n  - {name: a, max_time: '1:00:00'}\nmax_time: '2:00:00'\n"),
+                  "lab.yaml:3:11: give max_time per qos entry or max_time alone, not both");
+  const Profile p = read_profile_text("node: {gpus: 2}\n", "dir/lab.yaml");
+  EXPECT_EQ(p.name, "lab");
+  EXPECT_EQ(p.gpus_per_node, 2);
 }
 
 TEST(Profiles, UnknownClusterSuggestsTheClosestName) {
@@ -274,6 +309,47 @@ TEST(Sweep, RefusesBadEntriesNamingTheFile) {
     const std::string message = error_of([&] { sweep_points(sweep_config("grid", {bad})); });
     EXPECT_TRUE(contains(message, "exp.yaml")) << bad << ": " << message;
   }
+}
+
+// A sweep written in a config file: errors point at the entry's line and column.
+TEST(Sweep, TypoInAnEntryGetsItsLineColumnAndTheClosestKey) {
+  const std::string dir = temp_dir("sweep-typo");
+  auto error_in = [&](const std::string& entries) {
+    const std::string file = write(dir + "/exp.yaml", "trainer:\n  epochs: 2\nsweep:\n  values:\n" +
+                                                          entries);
+    return error_of([&] { sweep_points(load_config(file)); });
+  };
+  const std::string file = dir + "/exp.yaml";
+  EXPECT_EQ(error_in("    - optim.learnin_rate=[0.1, 0.01]\n"),
+            file + ":5:7: sweep.values[0] 'optim.learnin_rate=[0.1, 0.01]': unknown key "
+                   "'learnin_rate' in section 'optim'; did you mean 'learning_rate'?");
+  EXPECT_EQ(error_in("    - trainer.seed=[1, 2]\n    - optim.learning_rate=[0.1, fast]\n"),
+            file + ":6:7: sweep.values[1] 'optim.learning_rate=[0.1, fast]': "
+                   "optim.learning_rate must be a number in (0, 10], got 'fast'");
+  EXPECT_CONTAINS(error_in("    - \"trainer.seed=[1, 2\"\n"),
+                  file + ":5:7: sweep.values[0] 'trainer.seed=[1, 2': YAML syntax error: ");
+  EXPECT_EQ(error_in("    - trainer.seed=[1, 2]\n    - trainer.seed=[3]\n"),
+            file + ":6:7: sweep.values[1] 'trainer.seed=[3]': trainer.seed is already swept by "
+                   "sweep.values[0]; put all its values in one entry");
+  // From the command line, the override is named instead.
+  const std::string override = "sweep.values=['optim.nam=[adam, sgd]']";
+  EXPECT_CONTAINS(error_of([&] { sweep_points(load_config(file, {override})); }),
+                  "command-line override '" + override + "': sweep.values[0] "
+                  "'optim.nam=[adam, sgd]': unknown key 'nam' in section 'optim'; did you mean "
+                  "'name'?");
+}
+
+TEST(RunsSummary, BrokenConfigOfARunGetsFileLineColumn) {
+  const std::string dir = temp_dir("summary-broken");
+  fs::create_directories(dir + "/point-0");
+  const std::string config = write(dir + "/point-0/config.yaml", "trainer:\n  seed: [7\n");
+  EXPECT_CONTAINS(error_of([&] { read_runs(dir); }), config + ":3:1: YAML syntax error: ");
+  write(config, "trainer:\n  seed: 7\n  seed: 8\n");
+  EXPECT_CONTAINS(error_of([&] { read_runs(dir); }),
+                  config + ":3:3: duplicate key 'seed' in section 'trainer'");
+  write(config, "- trainer\n");
+  EXPECT_CONTAINS(error_of([&] { read_runs(dir); }),
+                  config + ":1:1: the top level must be a map of keys");
 }
 
 TEST(RunsSummary, ShowsOnlyDifferingKeysAndMetricsOfEachRun) {

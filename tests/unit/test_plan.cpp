@@ -4,6 +4,7 @@
 // summary.json, the measured step table).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -249,21 +250,21 @@ TEST(Interconnect, UnknownKeyGetsItsLineAndTheClosestKey) {
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 14, "  nic_gbit_s:");
   write(dir + "/typo.yaml", text);
+  const std::string line = std::to_string(std::count(text.begin(), text.begin() + at, '\n') + 1);
   const std::string message = user_error_of([&] { read_interconnect(dir + "/typo.yaml"); });
-  EXPECT_CONTAINS(message, "typo.yaml:");
-  EXPECT_CONTAINS(message, "unknown key 'nic_gbit_s'");
-  EXPECT_CONTAINS(message, "did you mean 'nic_gbits_s'?");
+  EXPECT_CONTAINS(message, "typo.yaml:" + line + ":3: unknown key 'nic_gbit_s' in section "
+                           "'interconnect'; did you mean 'nic_gbits_s'?");
 }
 
 TEST(Interconnect, MissingSectionOrKeyOrBadValueSaysWhatToAdd) {
   const std::string dir = scratch("interconnect-missing");
   write(dir + "/none.yaml", "description: x\nnode: {gpus: 4}\n");
   const std::string none = user_error_of([&] { read_interconnect(dir + "/none.yaml"); });
-  EXPECT_CONTAINS(none, "none.yaml: no interconnect: section");
+  EXPECT_CONTAINS(none, "none.yaml:1:1: no interconnect: section");
   EXPECT_CONTAINS(none, "nics_per_node");
   write(dir + "/partial.yaml", "interconnect:\n  gpu: x\n  nics_per_node: 4\n");
   EXPECT_CONTAINS(user_error_of([&] { read_interconnect(dir + "/partial.yaml"); }),
-                  "interconnect is missing gpu_fp32_tflops");
+                  "partial.yaml:1:1: interconnect is missing gpu_fp32_tflops");
   std::string text;
   {
     std::ifstream in(profile("adastra-mi250"));
@@ -272,8 +273,11 @@ TEST(Interconnect, MissingSectionOrKeyOrBadValueSaysWhatToAdd) {
   const auto at = text.find("bandwidth_efficiency: 0.8");
   text.replace(at, 25, "bandwidth_efficiency: 1.5");
   write(dir + "/bad.yaml", text);
+  const std::string line =
+      std::to_string(std::count(text.begin(), text.begin() + at, '\n') + 1);
   EXPECT_CONTAINS(user_error_of([&] { read_interconnect(dir + "/bad.yaml"); }),
-                  "interconnect.bandwidth_efficiency must be a number in (0, 1], got '1.5'");
+                  "bad.yaml:" + line + ":25: interconnect.bandwidth_efficiency must be a number in "
+                  "(0, 1], got '1.5'");
 }
 
 // A run directory as galien train leaves it (only the files plan reads).
@@ -327,6 +331,22 @@ TEST(RunTimings, MissingFilesAndFieldsNameTheFile) {
         "{\"status\": \"failed\", \"world_size\": 1, \"timings_ms_per_step\": {\"data\": 0, "
         "\"compute\": 0, \"communication\": 0, \"steps\": 0}}");
   EXPECT_CONTAINS(user_error_of([&] { read_run_timings(empty); }), "timed no training step");
+}
+
+TEST(RunTimings, ConfigTypoOrBadBatchGetsFileLineColumn) {
+  const std::string dir = fake_run("run-typo", "cuda:0", 1, 8);
+  const std::string config = dir + "/config.yaml";
+  write(config, "name: x\ntrainer:\n  epochs: 3\n  batch_sise: 8\n");
+  EXPECT_CONTAINS(user_error_of([&] { read_run_timings(dir); }),
+                  config + ":4:3: missing key 'batch_size' in section 'trainer'; did you mean "
+                           "'batch_size' instead of 'batch_sise'?");
+  write(config, "name: x\ntrainer:\n  batch_size: eight\n");
+  EXPECT_CONTAINS(user_error_of([&] { read_run_timings(dir); }),
+                  config + ":3:15: trainer.batch_size must be an integer >= 1, got 'eight'");
+  write(config, "name: x\n");
+  EXPECT_CONTAINS(user_error_of([&] { read_run_timings(dir); }),
+                  config + ":1:1: missing key 'trainer' in the top level; config.yaml of galien "
+                           "train holds every key");
 }
 
 StepTimeTable two_entry_table() {
