@@ -113,8 +113,11 @@ TEST_F(SlurmLaunch, BadSweepPointIsRefusedBeforeSubmission) {
                         << "sweep:\n  values: [\"optim.learning_rate=[0.01, 50]\"]\n";
   const Output out = run("launch " + config + " --cluster generic --dry-run");
   EXPECT_EQ(out.code, 2) << out.text;
-  EXPECT_TRUE(contains(out.text, "sweep point 1 (optim.learning_rate=50)")) << out.text;
-  EXPECT_TRUE(contains(out.text, "(0, 10]")) << out.text;
+  // At the entry's line and column, before any point's config is loaded.
+  EXPECT_TRUE(contains(out.text, config + ":3:12: sweep.values[0] "
+                                          "'optim.learning_rate=[0.01, 50]': optim.learning_rate "
+                                          "must be a number in (0, 10], got '50'"))
+      << out.text;
 }
 
 TEST_F(SlurmLaunch, IreneDryRunUsesBridge) {

@@ -359,8 +359,8 @@ TEST(ImagingPipeline, ImageKeysLoadFromYamlWithTheirChecks) {
   EXPECT_CONTAINS(config.resolved_yaml, "spacing: [2.5, 1.0, 0.75]");
   std::ofstream(dir + "/bad.yaml") << "data:\n  images:\n    spacing: [1, -2]\n";
   std::string message = user_error_of([&] { load_config(dir + "/bad.yaml"); });
-  EXPECT_CONTAINS(message, "bad.yaml:3:");
-  EXPECT_CONTAINS(message, "data.images.spacing must be a list of numbers in (0, 1000]");
+  EXPECT_CONTAINS(message,
+                  "bad.yaml:3:18: data.images.spacing[1] must be a number in (0, 1000], got '-2'");
   std::ofstream(dir + "/fmt.yaml") << "data:\n  images:\n    format: dcm\n";
   EXPECT_CONTAINS(user_error_of([&] { load_config(dir + "/fmt.yaml"); }), "one of none, dicom");
 }
