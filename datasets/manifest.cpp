@@ -1,5 +1,6 @@
 #include "datasets/manifest.h"
 
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -60,6 +61,8 @@ Json to_json(const Manifest& m) {
           {"created_utc", m.created_utc},
           {"galien_version", m.galien_version},
           {"key_id", m.key_id},
+          {"dataset_id", m.dataset_id},
+          {"dataset_salt", m.dataset_salt},
           {"config_sha256", m.config_sha256},
           {"source_file", m.source_file},
           {"source_sha256", m.source_sha256},
@@ -176,6 +179,39 @@ void check_format(const Json& j, const std::string& path) {
   }
 }
 
+bool is_hex_digits(const std::string& text, std::size_t digits) {
+  if (text.size() != digits) return false;
+  for (char c : text)
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+void check_dataset_identity(const Manifest& m, const std::string& path) {
+  if (!is_hex_digits(m.dataset_salt, 64) || !is_hex_digits(m.dataset_id, 16) ||
+      dataset_id_of(from_hex(m.dataset_salt)) != m.dataset_id) {
+    GALIEN_USER_ERROR(path << ": dataset_id and dataset_salt do not belong together (a 16-digit "
+                           << "id of a 64-digit salt): the manifest was modified; copy the shard "
+                           << "directory again from the data controller");
+  }
+}
+
+// The identity as written in `text`, read before authentication to choose the manifest key (the
+// HMAC covers these fields, so a forged identity fails authentication).
+DatasetIdentity identity_in(const std::string& text) {
+  DatasetIdentity dataset;
+  try {
+    const Json j = Json::parse(text);
+    const std::string salt = j.value("dataset_salt", std::string());
+    if (is_hex_digits(salt, 64)) {
+      dataset.salt = from_hex(salt);
+      dataset.id = j.value("dataset_id", std::string());
+    }
+  } catch (const Json::exception&) {
+    // Left to the parse after authentication, which names the file.
+  }
+  return dataset;
+}
+
 Manifest from_json(const Json& j, const std::string& path) {
   check_format(j, path);
   Manifest m;
@@ -184,6 +220,10 @@ Manifest from_json(const Json& j, const std::string& path) {
   m.created_utc = j.at("created_utc").get<std::string>();
   m.galien_version = j.at("galien_version").get<std::string>();
   m.key_id = j.at("key_id").get<std::string>();
+  // 1.4; absent in older manifests.
+  m.dataset_id = j.value("dataset_id", std::string());
+  m.dataset_salt = j.value("dataset_salt", std::string());
+  if (!m.dataset_salt.empty() || !m.dataset_id.empty()) check_dataset_identity(m, path);
   m.config_sha256 = j.at("config_sha256").get<std::string>();
   m.source_file = j.at("source_file").get<std::string>();
   m.source_sha256 = j.at("source_sha256").get<std::string>();
@@ -208,8 +248,9 @@ Manifest from_json(const Json& j, const std::string& path) {
   return m;
 }
 
-std::string manifest_mac_hex(const DataKeys& keys, const std::string& text) {
-  auto mac = hmac_sha256(keys.manifest_key(), reinterpret_cast<const std::uint8_t*>(text.data()),
+std::string manifest_mac_hex(const DataKeys& keys, const DatasetIdentity& dataset,
+                             const std::string& text) {
+  auto mac = hmac_sha256(keys.manifest_key(dataset), reinterpret_cast<const std::uint8_t*>(text.data()),
                          text.size());
   return to_hex(mac.data(), mac.size());
 }
@@ -236,8 +277,14 @@ std::pair<std::string, std::string> read_sidecar(const std::string& shard_dir) {
 }
 
 void authenticate(const std::string& shard_dir, const std::string& text, const DataKeys& keys) {
+  const DatasetIdentity dataset = identity_in(text);
+  if (!keys.opens(dataset)) {
+    GALIEN_USER_ERROR(manifest_path(shard_dir) << ": "
+                                               << other_dataset_advice(keys, dataset,
+                                                                       "shard directory " + shard_dir));
+  }
   const auto [signer_key_id, stored] = read_sidecar(shard_dir);
-  const std::string expected = manifest_mac_hex(keys, text);
+  const std::string expected = manifest_mac_hex(keys, dataset, text);
   if (stored.size() == expected.size() &&
       equal_constant_time(reinterpret_cast<const std::uint8_t*>(stored.data()),
                           reinterpret_cast<const std::uint8_t*>(expected.data()),
@@ -256,6 +303,19 @@ void authenticate(const std::string& shard_dir, const std::string& text, const D
 
 }  // namespace
 
+DatasetIdentity dataset_identity(const Manifest& manifest) {
+  DatasetIdentity dataset;
+  dataset.id = manifest.dataset_id;
+  if (!manifest.dataset_salt.empty()) dataset.salt = from_hex(manifest.dataset_salt);
+  return dataset;
+}
+
+void assign_new_dataset_identity(Manifest& manifest) {
+  const DatasetIdentity dataset = new_dataset_identity();
+  manifest.dataset_id = dataset.id;
+  manifest.dataset_salt = to_hex(dataset.salt.data(), dataset.salt.size());
+}
+
 void save_manifest(const std::string& shard_dir, const Manifest& manifest) {
   write_file_atomic(manifest_path(shard_dir), to_json(manifest).dump(2) + "\n");
 }
@@ -265,9 +325,12 @@ void save_manifest(const std::string& shard_dir, const Manifest& manifest, const
   const Json sidecar = {{"format", kHmacFormat},
                         {"version", 1},
                         {"algorithm", "HMAC-SHA256"},
-                        {"key", "HKDF-SHA256 manifest key, info 'galien manifest v1'"},
+                        {"key", manifest.dataset_salt.empty()
+                                    ? "HKDF-SHA256 manifest key, info 'galien manifest v1'"
+                                    : "HKDF-SHA256 manifest key of the dataset key, info 'galien "
+                                      "manifest v1'"},
                         {"key_id", keys.key_id()},
-                        {"hmac_sha256", manifest_mac_hex(keys, text)}};
+                        {"hmac_sha256", manifest_mac_hex(keys, dataset_identity(manifest), text)}};
   write_file_atomic(manifest_hmac_path(shard_dir), sidecar.dump(2) + "\n");
   write_file_atomic(manifest_path(shard_dir), text);
 }

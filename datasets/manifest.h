@@ -58,10 +58,14 @@ struct TestTableInfo {
 struct Manifest {
   std::string format = "galien-shards";
   int format_version_major = 1;
-  int format_version_minor = 3;             // 1.1: encryption, .hmac; 1.2: images; 1.3: task, cv, test_table
+  int format_version_minor = 4;             // 1.1: encryption, .hmac; 1.2: images; 1.3: task, cv, test_table; 1.4: dataset identity
   std::string created_utc;
   std::string galien_version;
   std::string key_id;                       // never the key
+  // 1.4: the dataset's identity, input of its dataset key (docs/FORMAT.md, "Keys"); both "" in
+  // older manifests. A data key opens the dataset whose dataset_id it names, and no other.
+  std::string dataset_id;                   // 16 hex digits, dataset_id_of(dataset_salt)
+  std::string dataset_salt;                 // 64 hex digits, random per `galien shard` run
   std::string config_sha256;
   std::string source_file;                  // file name only
   std::string source_sha256;
@@ -88,6 +92,12 @@ struct Manifest {
 };
 
 class DataKeys;
+struct DatasetIdentity;
+
+// The identity of the dataset `manifest` describes (empty before format 1.4).
+DatasetIdentity dataset_identity(const Manifest& manifest);
+// Gives a manifest about to be written a new random dataset identity.
+void assign_new_dataset_identity(Manifest& manifest);
 
 void save_manifest(const std::string& shard_dir, const Manifest& manifest);
 // Also writes manifest.json.hmac (HMAC-SHA256 of manifest.json's bytes under the manifest key),
@@ -96,9 +106,9 @@ void save_manifest(const std::string& shard_dir, const Manifest& manifest, const
 // Throws UserError naming the file on a missing/invalid manifest or a newer major version.
 // Does not authenticate: use the overload below wherever the key is available.
 Manifest load_manifest(const std::string& shard_dir);
-// With `keys`: reads manifest.json once, checks manifest.json.hmac over those bytes first
-// ("authentication failed" naming the file and both key ids on a mismatch), then parses them and
-// sets `authenticated`. With null `keys`: the same as load_manifest(shard_dir).
+// With `keys`: reads manifest.json once; a data key of another dataset is refused naming both
+// dataset ids; then checks manifest.json.hmac over those bytes ("authentication failed" naming
+// the file and both key ids on a mismatch), parses them and sets `authenticated`. With null `keys`: the same as load_manifest(shard_dir).
 Manifest load_manifest(const std::string& shard_dir, const DataKeys* keys);
 std::string manifest_hmac_path(const std::string& shard_dir);
 // SHA-256 of manifest.json's bytes: the data identity a run records.

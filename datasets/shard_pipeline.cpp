@@ -194,6 +194,7 @@ Manifest describe(const Config& config, const EncodedTable& table, const std::st
   m.created_utc = utc_now_iso8601();
   m.galien_version = GALIEN_VERSION;
   m.key_id = key.key_id();
+  assign_new_dataset_identity(m);  // 1.4: what a data key for this dataset is bound to
   m.config_sha256 = config.sha256;
   m.source_file = fs::path(config.data.csv).filename().string();
   m.source_sha256 = source_sha;
@@ -239,7 +240,7 @@ std::map<std::string, SplitSource> make_splits(const Config& config, const Encod
 ShardResult run_shard(const Config& config, bool overwrite) {
   if (config.data.image_format != "none") return run_image_shard(config, overwrite);
   check_settings(config, overwrite);
-  SecretKey key = load_key_file(config.privacy.key_file);
+  SecretKey key = load_key_file(config.privacy.key_file, "`galien shard` makes pseudonyms");
   PseudonymisationPolicy policy(config, key);  // checks privacy.* before any work
   // One read serves both the hash and the parse, so the recorded hash is of the bytes used.
   std::string text = read_file(config.data.csv);

@@ -30,9 +30,10 @@ Key256 shard_key(const Manifest& manifest, const DataKeys* keys, const std::stri
     GALIEN_USER_ERROR("shard " << path << " is encrypted (manifest.json: encryption "
                                << manifest.encryption->algorithm << ") and no key was given: set "
                                << "privacy.key_file (galien train) or pass --key (galien verify)"
-                               << " with the data controller's key, key id " << manifest.key_id);
+                               << " with the data key of this dataset (`galien keygen --data-key`) "
+                               << "or the data controller's key, key id " << manifest.key_id);
   }
-  return keys->shard_key(from_hex(manifest.encryption->salt), file);
+  return keys->shard_key(dataset_identity(manifest), from_hex(manifest.encryption->salt), file);
 }
 
 // What the manifest knows about `entry`, to explain a failed decryption.

@@ -209,7 +209,18 @@ void append_shards_read(const std::string& log_path, const ShardsReadEvent& even
   fields["config_sha256"] = event.config_sha256;
   fields["key_id"] = event.key_id;
   fields["shards"] = event.shards;
+  fields["reader_key_kind"] = event.reader_key_kind;
+  fields["reader_key_id"] = event.reader_key_id;
   append_audit_event(log_path, "shards_read", fields);
+}
+
+void append_data_key_derived(const std::string& log_path, const DataKeyDerivedEvent& event) {
+  Json fields = audit_actor();
+  fields["shard_dir"] = event.shard_dir;
+  fields["dataset_id"] = event.dataset_id;
+  fields["controller_key_id"] = event.controller_key_id;
+  fields["data_key_id"] = event.data_key_id;
+  append_audit_event(log_path, "data_key_derived", fields);
 }
 
 AuditLogCheck verify_audit_log(const std::string& log_path) {

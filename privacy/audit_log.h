@@ -54,6 +54,10 @@ struct ShardsReadEvent {
   std::vector<std::string> shards;   // file names this rank read
   int rank = 0;
   int world_size = 1;
+  // The key file the reader was given: "controller", "data" or "none", and its own key id
+  // ("" for none): shows whether the controller's key ever reached a compute site.
+  std::string reader_key_kind = "none";
+  std::string reader_key_id;
 };
 void append_shards_read(const std::string& log_path, const ShardsReadEvent& event);
 
@@ -64,6 +68,15 @@ struct AuditLogCheck {
   std::string problem;             // what is wrong there
   std::string head_sha256;         // SHA-256 of the last valid line (64 zeros for an empty log)
 };
+
+// The data controller derived a data key for one dataset (`galien keygen --data-key`).
+struct DataKeyDerivedEvent {
+  std::string shard_dir;
+  std::string dataset_id;
+  std::string controller_key_id;   // never a key
+  std::string data_key_id;
+};
+void append_data_key_derived(const std::string& log_path, const DataKeyDerivedEvent& event);
 
 // Checks every line: valid JSON object, seq equal to its line number, prev_sha256 equal to the
 // SHA-256 of the previous line, a line end after the last entry. Throws UserError only when the

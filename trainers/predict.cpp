@@ -21,7 +21,9 @@ Evaluation predict_split(const Config& config, const std::string& checkpoint,
   const Manifest manifest = load_manifest(shard_dir, key);
   RankShards shards(shard_dir, manifest, split, comm.size(), comm.rank(), key);
   const ShardsReadEvent event{shard_dir, manifest_sha256(shard_dir), config.sha256,
-                              manifest.key_id, shards.owned_files(), comm.rank(), comm.size()};
+                              manifest.key_id, shards.owned_files(), comm.rank(), comm.size(),
+                              key ? key_kind_name(key->kind()) : "none",
+                              key ? key->file_key_id() : ""};
   append_shards_read(audit_log_path(config), event);
 
   const TaskSpec spec = task_spec(manifest, shards, shard_dir);

@@ -155,6 +155,7 @@ class Run {
   std::unique_ptr<Watchdog> watchdog_;
   Manifest manifest_;
   std::string manifest_hash_, run_dir_;
+  std::string reader_key_kind_ = "none", reader_key_id_;  // for the audit log
   int threads_ = 1;
   TaskSpec spec_;
   std::unique_ptr<TaskLoss> loss_;
@@ -204,6 +205,13 @@ void Run::set_up() {
   // are decrypted in memory; without it, plain shards are checked by SHA-256 (docs/FORMAT.md).
   const std::optional<DataKeys> keys = load_data_keys(config_.privacy.key_file);
   const DataKeys* key = keys ? &*keys : nullptr;
+  if (key) {
+    reader_key_kind_ = key_kind_name(key->kind());
+    reader_key_id_ = key->file_key_id();
+    if (key->kind() == KeyKind::kController)
+      log::info0("warning: {}", controller_key_at_compute_warning(config_.privacy.key_file, *key,
+                                                                  config_.data.shard_dir));
+  }
   manifest_ = load_manifest(config_.data.shard_dir, key);
   manifest_hash_ = manifest_sha256(config_.data.shard_dir);
   check_ranks_agree(comm_, "resolved config (SHA-256)", config_.sha256);
@@ -272,7 +280,7 @@ void Run::set_up() {
 // added by append_shards_read).
 void Run::record_shards_read() const {
   ShardsReadEvent event{config_.data.shard_dir, manifest_hash_, config_.sha256, manifest_.key_id,
-                        {}, comm_.rank(), comm_.size()};
+                        {}, comm_.rank(), comm_.size(), reader_key_kind_, reader_key_id_};
   for (const RankShards* shards : {train_.get(), val_.get(), test_.get()})
     if (shards)
       event.shards.insert(event.shards.end(), shards->owned_files().begin(),

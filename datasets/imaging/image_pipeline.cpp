@@ -267,6 +267,7 @@ Manifest describe(const Config& config, const ImageSource& source, const Clinica
   m.created_utc = utc_now_iso8601();
   m.galien_version = GALIEN_VERSION;
   m.key_id = key.key_id();
+  assign_new_dataset_identity(m);  // 1.4: what a data key for this dataset is bound to
   m.config_sha256 = config.sha256;
   m.source_file = source.source_name;
   m.source_sha256 = source.source_sha256;
@@ -302,7 +303,7 @@ ShardResult run_image_shard(const Config& config, bool overwrite) {
   if (!config.data.test_csv.empty())
     GALIEN_USER_ERROR("data.test_csv is for clinical tables; image datasets (data.images.format: "
                       << config.data.image_format << ") cannot take an external test table yet");
-  SecretKey key = load_key_file(config.privacy.key_file);
+  SecretKey key = load_key_file(config.privacy.key_file, "`galien shard` makes pseudonyms");
   PseudonymisationPolicy policy(policy_config(config), key);  // checks privacy.* first
   Pseudonymizer pseudonymize(key);
   ImageTransform transform(config.data);  // checks data.images.* before reading images

@@ -15,7 +15,11 @@ namespace {
 
 void verify_with_key(const std::string& dir, const DataKeys& keys) {
   const Manifest manifest = load_manifest(dir, &keys);  // HMAC before anything else
-  std::cout << "manifest.json: authenticated (HMAC-SHA256, key id " << keys.key_id() << ")\n";
+  std::cout << "manifest.json: authenticated (HMAC-SHA256, key id " << keys.key_id()
+            << (keys.kind() == KeyKind::kData
+                    ? ", with data key " + keys.file_key_id() + " of dataset " + keys.dataset_id()
+                    : std::string())
+            << ")\n";
   for (const auto& [split, info] : manifest.splits) {
     for (const ShardEntry& entry : info.shards) load_shard(dir, entry, manifest, &keys);
     std::cout << split << ": " << info.shards.size() << " shard(s), " << info.num_samples
@@ -50,8 +54,9 @@ Runner add_verify(CLI::App& app) {
   auto key_file = std::make_shared<std::string>();
   cmd->add_option("shard_dir", *dir, "Directory holding manifest.json")->required();
   cmd->add_option("--key", *key_file,
-                  "The data controller's key file (privacy.key_file): authenticate the manifest "
-                  "and decrypt every encrypted shard in memory");
+                  "A key file (privacy.key_file): this dataset's data key or the data "
+                  "controller's key; authenticate the manifest and decrypt every encrypted shard "
+                  "in memory");
   return [dir, key_file] {
     std::optional<DataKeys> keys = load_data_keys(*key_file);
     if (keys) {

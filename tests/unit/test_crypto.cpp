@@ -151,32 +151,81 @@ SecretKey controller_key(std::uint8_t fill) {
   return key;
 }
 
+// A format <= 1.3 dataset (no dataset identity) and a 1.4 one.
+const DatasetIdentity kLegacy{};
+DatasetIdentity identity(std::uint8_t fill) {
+  DatasetIdentity dataset;
+  dataset.salt = Bytes(32, fill);
+  dataset.id = dataset_id_of(dataset.salt);
+  return dataset;
+}
+
 TEST(DataKeys, OnePurposePerKeyAndStableAcrossRuns) {
   DataKeys keys(controller_key(7));
   Bytes salt_a(32, 1), salt_b(32, 2);
-  std::string manifest_key = hex(keys.manifest_key());
-  std::string shard_a = hex(keys.shard_key(salt_a, "train-00000.h5.enc"));
-  // Deterministic: a reader on another node derives the same keys.
-  EXPECT_EQ(hex(DataKeys(controller_key(7)).shard_key(salt_a, "train-00000.h5.enc")), shard_a);
-  EXPECT_EQ(hex(DataKeys(controller_key(7)).manifest_key()), manifest_key);
-  // Separated by dataset salt, file name, purpose and controller key.
-  EXPECT_NE(hex(keys.shard_key(salt_b, "train-00000.h5.enc")), shard_a);
-  EXPECT_NE(hex(keys.shard_key(salt_a, "train-00001.h5.enc")), shard_a);
-  EXPECT_NE(manifest_key, shard_a);
-  EXPECT_NE(manifest_key, to_hex(controller_key(7).bytes.data(), 32));
-  EXPECT_NE(hex(DataKeys(controller_key(8)).manifest_key()), manifest_key);
+  for (const DatasetIdentity& dataset : {kLegacy, identity(5)}) {
+    std::string manifest_key = hex(keys.manifest_key(dataset));
+    std::string shard_a = hex(keys.shard_key(dataset, salt_a, "train-00000.h5.enc"));
+    // Deterministic: a reader on another node derives the same keys.
+    EXPECT_EQ(hex(DataKeys(controller_key(7)).shard_key(dataset, salt_a, "train-00000.h5.enc")),
+              shard_a);
+    EXPECT_EQ(hex(DataKeys(controller_key(7)).manifest_key(dataset)), manifest_key);
+    // Separated by encryption salt, file name, purpose and controller key.
+    EXPECT_NE(hex(keys.shard_key(dataset, salt_b, "train-00000.h5.enc")), shard_a);
+    EXPECT_NE(hex(keys.shard_key(dataset, salt_a, "train-00001.h5.enc")), shard_a);
+    EXPECT_NE(manifest_key, shard_a);
+    EXPECT_NE(manifest_key, to_hex(controller_key(7).bytes.data(), 32));
+    EXPECT_NE(hex(DataKeys(controller_key(8)).manifest_key(dataset)), manifest_key);
+  }
+  // Separated by dataset.
+  EXPECT_NE(hex(keys.manifest_key(identity(5))), hex(keys.manifest_key(identity(6))));
+  EXPECT_NE(hex(keys.manifest_key(identity(5))), hex(keys.manifest_key(kLegacy)));
   EXPECT_EQ(keys.key_id(), controller_key(7).key_id());
+  EXPECT_EQ(keys.kind(), KeyKind::kController);
 }
 
 // The derivation chain of docs/FORMAT.md, recomputed step by step from the primitives.
 TEST(DataKeys, FollowTheDocumentedDerivation) {
   SecretKey controller = controller_key(9);
   Bytes salt(32, 3);
-  Key256 data_key = hkdf_key(Key256(controller.bytes.data()), {}, "galien data key v1");
-  EXPECT_EQ(hex(DataKeys(controller).manifest_key()),
-            hex(hkdf_key(data_key, {}, "galien manifest v1")));
-  EXPECT_EQ(hex(DataKeys(controller).shard_key(salt, "val-00001.h5.enc")),
-            hex(hkdf_key(data_key, salt, "galien shard v1:val-00001.h5.enc")));
+  Key256 root = hkdf_key(Key256(controller.bytes.data()), {}, "galien data key v1");
+  EXPECT_EQ(hex(DataKeys(controller).manifest_key(kLegacy)),
+            hex(hkdf_key(root, {}, "galien manifest v1")));
+  EXPECT_EQ(hex(DataKeys(controller).shard_key(kLegacy, salt, "val-00001.h5.enc")),
+            hex(hkdf_key(root, salt, "galien shard v1:val-00001.h5.enc")));
+  const DatasetIdentity dataset = identity(4);
+  Key256 dataset_key = hkdf_key(root, dataset.salt, "galien dataset key v1");
+  EXPECT_EQ(hex(DataKeys(controller).dataset_key(dataset)), hex(dataset_key));
+  EXPECT_EQ(hex(DataKeys(controller).manifest_key(dataset)),
+            hex(hkdf_key(dataset_key, {}, "galien manifest v1")));
+  EXPECT_EQ(hex(DataKeys(controller).shard_key(dataset, salt, "val-00001.h5.enc")),
+            hex(hkdf_key(dataset_key, salt, "galien shard v1:val-00001.h5.enc")));
+  EXPECT_EQ(dataset.id, sha256_hex(std::string("galien dataset id v1") +
+                                   std::string(dataset.salt.begin(), dataset.salt.end()))
+                            .substr(0, 16));
+}
+
+// A data key derives exactly the controller's keys of its dataset, and none of another.
+TEST(DataKeys, ADataKeyOpensItsDatasetOnly) {
+  const SecretKey controller = controller_key(11);
+  const DataKeys from_controller(controller);
+  const DatasetIdentity mine = identity(1), other = identity(2);
+  const DataKeyFile file{mine.id, controller.key_id(), from_controller.dataset_key(mine)};
+  const DataKeys data(file);
+  EXPECT_EQ(data.kind(), KeyKind::kData);
+  EXPECT_EQ(data.key_id(), controller.key_id());  // manifests record the controller's key id
+  EXPECT_NE(data.file_key_id(), controller.key_id());
+  EXPECT_EQ(data.dataset_id(), mine.id);
+  Bytes salt(32, 9);
+  EXPECT_EQ(hex(data.manifest_key(mine)), hex(from_controller.manifest_key(mine)));
+  EXPECT_EQ(hex(data.shard_key(mine, salt, "train-00000.h5.enc")),
+            hex(from_controller.shard_key(mine, salt, "train-00000.h5.enc")));
+  EXPECT_TRUE(data.opens(mine));
+  EXPECT_FALSE(data.opens(other));
+  EXPECT_FALSE(data.opens(kLegacy));
+  EXPECT_THROW(data.manifest_key(other), UserError);
+  EXPECT_THROW(data.shard_key(kLegacy, salt, "x"), UserError);
+  EXPECT_TRUE(from_controller.opens(other));
 }
 
 }  // namespace

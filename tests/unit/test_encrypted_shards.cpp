@@ -428,8 +428,8 @@ TEST(RankShardsEncrypted, WrongKeyOnAShardNamesBothKeyIdsAndWhatToDo) {
   EXPECT_EQ(wrong_key_advice("aaaa", "bbbb"),
             "these shards were written with key id aaaa, but the key file given "
             "(privacy.key_file, or --key of galien verify) has key id bbbb. Either it is the "
-            "wrong key file: use the data controller's key whose key id is aaaa; or the shards "
-            "were written with another key than intended: re-run `galien shard` with this key");
+            "wrong key file: use the data controller's key whose key id is aaaa (or a data key "
+            "derived from it for this dataset); or the shards were written with another key than intended: re-run `galien shard` with this key");
 }
 
 // What `galien verify --key` does (launcher/commands/verify.cpp): the manifest's HMAC, then
@@ -475,7 +475,8 @@ TEST(RankShardsEncrypted, EncryptedWithoutKeyIsRefusedBeforeReading) {
       user_error_of([&] { RankShards(d.encrypted.shard_dir, manifest, "train", 1, 0); });
   EXPECT_CONTAINS(message, "train-00000.h5.enc is encrypted");
   EXPECT_CONTAINS(message, "set privacy.key_file (galien train) or pass --key (galien verify) "
-                           "with the data controller's key, key id " + manifest.key_id);
+                           "with the data key of this dataset (`galien keygen --data-key`) or the "
+                           "data controller's key, key id " + manifest.key_id);
   // A key with a manifest that skipped authentication is a wiring bug, not a user error.
   EXPECT_THROW(RankShards(d.encrypted.shard_dir, manifest, "train", 1, 0, &d.keys),
                InternalError);
@@ -531,6 +532,39 @@ print(f['features'].shape[0], f['features'].shape[1], f.attrs['shard_index'])
                               d.encrypted.shard_dir + " " + entry.file + " > " + out + " 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0) << read_file(out);
   EXPECT_EQ(read_file(out), std::to_string(entry.num_samples) + " 30 1\n");
+}
+
+// Shard directories of format <= 1.3 have no dataset identity: the controller key still
+// authenticates and decrypts them (the keys of the root data key), no data key opens them.
+TEST(RankShardsEncrypted, OlderDirectoriesWithoutDatasetIdentityOpenWithTheControllerKeyOnly) {
+  Datasets d = wdbc_datasets("legacy_identity");
+  const std::string dir = d.encrypted.shard_dir;
+  Manifest manifest = load_manifest(dir, &d.keys);
+  ASSERT_FALSE(manifest.dataset_id.empty());
+  const DataKeys data_key(DataKeyFile{manifest.dataset_id, d.keys.key_id(),
+                                      d.keys.dataset_key(dataset_identity(manifest))});
+  // This dataset: the data key opens it exactly as the controller key.
+  const Manifest with_data_key = load_manifest(dir, &data_key);
+  EXPECT_TRUE(with_data_key.authenticated);
+  for (const ShardEntry& entry : with_data_key.splits.at("train").shards)
+    EXPECT_NO_THROW(load_shard(dir, entry, with_data_key, &data_key));
+  // Written again as an older galien would (no identity, root keys): the controller key reads it.
+  Manifest legacy = manifest;
+  legacy.format_version_minor = 3;
+  legacy.dataset_id.clear();
+  legacy.dataset_salt.clear();
+  legacy.encryption.reset();
+  const std::string plain = d.plain.shard_dir;
+  for (auto& [name, split] : legacy.splits) {
+    split = load_manifest(plain, &d.keys).splits.at(name);
+  }
+  save_manifest(plain, legacy, d.keys);
+  const Manifest read_back = load_manifest(plain, &d.keys);
+  EXPECT_TRUE(read_back.authenticated);
+  EXPECT_TRUE(read_back.dataset_id.empty());
+  std::string message = user_error_of([&] { load_manifest(plain, &data_key); });
+  EXPECT_CONTAINS(message, "was written by an older galien (shard format <= 1.3) and has no "
+                           "dataset identity, so no data key opens it");
 }
 
 }  // namespace

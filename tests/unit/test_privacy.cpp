@@ -124,5 +124,68 @@ TEST(KeyFile, GroupOrOtherAccessIsRefused) {
   EXPECT_NO_THROW(load_key_file(path));
 }
 
+DataKeyFile sample_data_key() {
+  DataKeyFile key;
+  key.dataset_id = "0123456789abcdef";
+  key.controller_key_id = "fedcba9876543210";
+  Bytes bytes(32, 0x5a);
+  key.key = Key256(bytes.data());
+  return key;
+}
+
+TEST(KeyFile, DataKeyFileSaysWhatItIsAndRoundTrips) {
+  std::string path = scratch("data_key") + "/data.key";
+  const DataKeyFile written = sample_data_key();
+  write_data_key_file(path, written);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const std::string text = read_file(path);
+  EXPECT_EQ(text.rfind("galien-data-key 1\ndataset_id 0123456789abcdef\n"
+                       "controller_key_id fedcba9876543210\nkey ", 0), 0u) << text;
+  const AnyKeyFile loaded = load_any_key_file(path);
+  ASSERT_EQ(loaded.kind, KeyKind::kData);
+  EXPECT_EQ(loaded.data.dataset_id, written.dataset_id);
+  EXPECT_EQ(loaded.data.controller_key_id, written.controller_key_id);
+  EXPECT_EQ(to_hex(loaded.data.key.data(), 32), to_hex(written.key.data(), 32));
+  EXPECT_EQ(loaded.key_id(), written.key_id());
+  EXPECT_EQ(loaded.key_id().size(), 16u);
+  // Never overwritten.
+  std::string message = user_error_of([&] { write_data_key_file(path, written); });
+  EXPECT_NE(message.find("already exists"), std::string::npos) << message;
+  EXPECT_EQ(read_file(path), text);
+}
+
+TEST(KeyFile, CommandsThatMakePseudonymsRefuseADataKey) {
+  std::string path = scratch("data_key_refused") + "/data.key";
+  write_data_key_file(path, sample_data_key());
+  std::string message = user_error_of([&] { load_key_file(path, "`galien shard` makes pseudonyms"); });
+  EXPECT_NE(message.find(path + " is a data key (dataset 0123456789abcdef"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("cannot make pseudonyms"), std::string::npos) << message;
+  EXPECT_NE(message.find("`galien shard` makes pseudonyms"), std::string::npos) << message;
+  EXPECT_NE(message.find("controller's key (key id fedcba9876543210)"), std::string::npos)
+      << message;
+}
+
+TEST(KeyFile, MalformedDataKeyIsRefusedWithoutQuotingIt) {
+  std::string dir = scratch("data_key_bad");
+  const std::string secret(64, 'c');
+  for (const std::string& body :
+       {"dataset_id 0123456789abcdef\ncontroller_key_id fedcba9876543210\nkey " + secret.substr(2) + "\n",
+        "dataset_id 0123456789abcdef\nkey " + secret + "\n",
+        "dataset_id 0123456789abcdef\ncontroller_key_id fedcba9876543210\nkey " + secret + "\nkey " + secret + "\n",
+        std::string("colour blue\n")}) {
+    const std::string path = dir + "/bad.key";
+    std::filesystem::remove(path);
+    { std::ofstream(path) << "galien-data-key 1\n" << body; }
+    ::chmod(path.c_str(), 0600);
+    std::string message = user_error_of([&] { load_any_key_file(path); });
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+    EXPECT_NE(message.find("galien keygen --data-key"), std::string::npos) << message;
+    EXPECT_EQ(message.find("cccccc"), std::string::npos) << message;
+  }
+}
+
 }  // namespace
 }  // namespace galien

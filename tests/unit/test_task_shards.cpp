@@ -542,7 +542,7 @@ TEST(ManifestTasks, TaskTargetStatsCvAndTestTableRoundTripOlderManifestsAreClass
                                "separate"};
   save_manifest(dir, m);
   Manifest back = load_manifest(dir);
-  EXPECT_EQ(back.format_version_minor, 3);
+  EXPECT_EQ(back.format_version_minor, 4);
   EXPECT_EQ(back.task, "regression");
   EXPECT_EQ(back.target_mean, 152.25);
   EXPECT_EQ(back.target_std, 77.5);
