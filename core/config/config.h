@@ -144,7 +144,6 @@ struct LaunchConfig {
   int signal_margin_s = 300;                      // launch.signal_margin_s: USR1 this long before the limit
   bool stage_shards = false;                      // launch.stage_shards: copy shards to the job's scratch
   int max_restarts = 20;                          // launch.max_restarts: requeues after a stop
-  std::string shard_time = "01:00:00";            // launch.shard_time: limit of the --shard job
 };
 
 // A hyper-parameter sweep: galien launch runs one training per point (a job array on Slurm).

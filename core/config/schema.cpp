@@ -414,8 +414,6 @@ const std::vector<FieldSpec>& config_schema() {
             "copy the shards to the job's scratch before training"),
       field("launch.max_restarts", member(&Config::launch, &LaunchConfig::max_restarts),
             closed(0, 1000), "requeues of a job that stopped at a checkpoint"),
-      field("launch.shard_time", member(&Config::launch, &LaunchConfig::shard_time),
-            "time limit of the sharding job (galien launch --shard)"),
 
       field("sweep.mode", member(&Config::sweep, &SweepConfig::mode), one_of({"grid", "list"}),
             "grid: every combination; list: point i takes the i-th value of every key"),

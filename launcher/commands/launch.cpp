@@ -84,7 +84,7 @@ int launch_sweep_locally(const LaunchOptions& o, const Config& config,
 
 bool cluster_only_flags(const slurm::ClusterFlags& f) {
   return f.nodes || f.tasks_per_node || f.cpus_per_task || !f.time.empty() || !f.account.empty() ||
-         !f.qos.empty() || !f.partition.empty() || f.shard || !f.after.empty();
+         !f.qos.empty() || !f.partition.empty() || !f.after.empty();
 }
 
 int run_launch(const LaunchOptions& o) {
@@ -103,7 +103,7 @@ int run_launch(const LaunchOptions& o) {
   if (cluster_only_flags(o.cluster))
     GALIEN_USER_ERROR(
         "--nodes, --time, --account, --qos, --partition, --tasks-per-node, "
-        "--cpus-per-task, --shard and --after need --cluster NAME (or "
+        "--cpus-per-task and --after need --cluster NAME (or "
         "launch.cluster)");
   const int ranks = o.cluster.ranks > 0 ? o.cluster.ranks : config.launch.ranks;
   if (!points.empty()) return launch_sweep_locally(o, config, points, ranks);
@@ -135,7 +135,6 @@ Runner add_launch(CLI::App& app) {
   cmd->add_option("--qos,-q", f.qos, "QoS (default: the shortest that fits --time)");
   cmd->add_option("--partition,-p", f.partition, "partition (default: the profile's)");
   cmd->add_flag("--dry-run", f.dry_run, "print the job script (or mpirun command); run nothing");
-  cmd->add_flag("--shard", f.shard, "shard in a job of its own first; training waits for it");
   cmd->add_option("--after", f.after, "job id the training waits for (afterok)")
       ->check(CLI::Number);
   cmd->footer("Cluster profiles: " + profile_list() +

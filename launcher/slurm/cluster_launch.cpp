@@ -8,6 +8,7 @@
 #include "launcher/slurm/job_plan.h"
 #include "launcher/slurm/job_script.h"
 #include "launcher/slurm/profile.h"
+#include "launcher/slurm/site_key.h"
 #include "launcher/slurm/submit.h"
 #include "launcher/slurm/sweep.h"
 #include "launcher/slurm/time_limit.h"
@@ -36,8 +37,7 @@ JobRequest job_request(const LaunchConfig& keys, const ClusterFlags& flags) {
 }
 
 // Every point must load: a typo in a sweep value fails now, not in one array task tomorrow.
-std::vector<SweepPoint> checked_points(const Config& config, const ClusterLaunch& launch,
-                                       bool shard) {
+std::vector<SweepPoint> checked_points(const Config& config, const ClusterLaunch& launch) {
   const std::vector<SweepPoint> points = sweep_points(config);
   for (std::size_t i = 0; i < points.size(); ++i) {
     std::vector<std::string> overrides = launch.overrides;
@@ -50,11 +50,6 @@ std::vector<SweepPoint> checked_points(const Config& config, const ClusterLaunch
       GALIEN_USER_ERROR("sweep point " << i << " (" << shown << "): " << e.what());
     }
   }
-  if (shard)
-    for (const std::string& key : swept_keys(config))
-      if (key.rfind("data.", 0) == 0 || key.rfind("privacy.", 0) == 0)
-        GALIEN_USER_ERROR("--shard shards once for the whole sweep, but the sweep varies "
-                          << key << "; shard each data setting first");
   return points;
 }
 
@@ -71,9 +66,7 @@ std::string staged_from(const Config& config, const Profile& profile) {
 struct Plan {
   Profile profile;
   JobResources training;
-  JobResources shard;
   TrainingJob job;
-  ShardJob shard_job;
 };
 
 Plan make_plan(const Config& config, const ClusterLaunch& launch, const ClusterFlags& flags) {
@@ -90,20 +83,11 @@ Plan make_plan(const Config& config, const ClusterLaunch& launch, const ClusterF
                  config.launch.modules.empty() ? plan.profile.modules : config.launch.modules};
   plan.job = TrainingJob{files,
                          launch.run_dir,
-                         checked_points(config, launch, flags.shard),
+                         checked_points(config, launch),
                          config.sweep.parallel,
                          config.launch.signal_margin_s,
                          config.launch.max_restarts,
                          staged_from(config, plan.profile)};
-  if (flags.shard) {
-    JobRequest one = request;  // one task (with one GPU on GPU nodes) on one node
-    one.nodes = 1;
-    one.tasks_per_node = 1;
-    one.time = config.launch.shard_time;
-    plan.shard = plan_job(plan.profile, one);
-    files.name = config.name + "-shard";
-    plan.shard_job = ShardJob{files, launch.run_dir + "/shard.log"};
-  }
   return plan;
 }
 
@@ -122,14 +106,11 @@ std::string describe(const Profile& profile, const JobResources& job) {
 
 int launch_on_cluster(const Config& config, const ClusterLaunch& launch, const ClusterFlags& flags,
                       std::ostream& out) {
+  check_compute_site_key(config, flags.cluster, flags.dry_run, std::cerr);
   const Plan plan = make_plan(config, launch, flags);
   const std::string training_script = render_training_script(plan.profile, plan.training, plan.job);
-  const std::string shard_script =
-      flags.shard ? render_shard_script(plan.profile, plan.shard, plan.shard_job) : "";
   if (flags.dry_run) {
     std::cerr << "galien launch: " << describe(plan.profile, plan.training) << " (dry run)\n";
-    if (flags.shard)
-      out << shard_script << "\n# ---- training job: submitted after the shard job succeeds ----\n";
     out << training_script;
     return 0;
   }
@@ -141,13 +122,7 @@ int launch_on_cluster(const Config& config, const ClusterLaunch& launch, const C
   write_file_atomic(dir + "/" + kTrainingScript, training_script, 0755);
   out << "galien launch: " << describe(plan.profile, plan.training) << "\n";
 
-  std::string after = flags.after;
-  if (flags.shard) {
-    write_file_atomic(dir + "/" + kShardScript, shard_script, 0755);
-    const std::string shard_id = submit_job(plan.profile, dir + "/" + kShardScript, after);
-    out << "galien launch: submitted shard job " << shard_id << " (log " << dir << "/shard.log)\n";
-    after = shard_id;
-  }
+  const std::string& after = flags.after;
   const std::string id = submit_job(plan.profile, dir + "/" + kTrainingScript, after);
   const bool sweep = !plan.job.points.empty();
   out << "galien launch: submitted " << (sweep ? "sweep job array " : "training job ") << id

@@ -23,7 +23,6 @@ struct ClusterFlags {
   std::string qos;
   std::string partition;
   bool dry_run = false;  // print the script(s), write and submit nothing
-  bool shard = false;    // shard in a job of its own first; training waits for it (afterok)
   std::string after;     // a job id the training waits for (afterok)
 };
 
@@ -38,7 +37,6 @@ struct ClusterLaunch {
 // The run directory's files: the frozen config and the scripts.
 constexpr const char* kFrozenConfig = "job-config.yaml";
 constexpr const char* kTrainingScript = "job.sh";
-constexpr const char* kShardScript = "shard.sh";
 
 // Returns the exit code; writes the script (dry run) or the job ids to `out`.
 int launch_on_cluster(const Config& config, const ClusterLaunch& launch, const ClusterFlags& flags,

@@ -186,19 +186,4 @@ std::string render_training_script(const Profile& profile, const JobResources& j
   return out.str();
 }
 
-std::string render_shard_script(const Profile& profile, const JobResources& job,
-                                const ShardJob& shard) {
-  std::ostringstream out;
-  write_header(out, "sharding job (the training job waits for it)", profile,
-               shard.log.substr(0, shard.log.rfind('/')) + "/shard.sh");
-  std::vector<Directive> d{{"job-name", shard.files.name}};
-  for (const Directive& resource : resource_directives(profile, job)) d.push_back(resource);
-  d.push_back({"output", shard.log});
-  d.push_back({"error", shard.log});
-  out << format_directives(profile.scheduler, d);
-  write_preamble(out, profile, job, shard.files);
-  out << "\n\"$GALIEN\" shard \"$CONFIG\"\n";
-  return out.str();
-}
-
 }  // namespace galien::slurm

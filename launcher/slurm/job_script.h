@@ -32,17 +32,10 @@ struct TrainingJob {
   std::string stage_from;  // shards to copy to the job's scratch; "" = read them in place
 };
 
-struct ShardJob {
-  JobFiles files;
-  std::string log;  // the job's output file
-};
-
 // The exit code of `galien train` after a stop at a checkpoint (trainers/exit_codes.h).
 constexpr int kTrainStoppedExitCode = 75;
 
 std::string render_training_script(const Profile& profile, const JobResources& job,
                                    const TrainingJob& training);
-std::string render_shard_script(const Profile& profile, const JobResources& job,
-                                const ShardJob& shard);
 
 }  // namespace galien::slurm

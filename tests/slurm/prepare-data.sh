@@ -8,3 +8,5 @@ rm -rf "$dir"
 mkdir -p "$dir"
 "$galien" keygen "$dir/test.key"
 "$galien" shard configs/wdbc-mlp.yaml privacy.key_file="$dir/test.key" data.shard_dir="$dir/shards"
+# The cluster gets the data key of these shards, never the controller key (docs/clusters.md).
+"$galien" keygen --data-key --from "$dir/test.key" --dataset "$dir/shards" "$dir/data.key"

@@ -107,7 +107,7 @@ class SlurmCluster : public ::testing::Test {
   // galien launch of the WDBC config on the generic profile, 2 tasks.
   Output launch(const std::string& args) const {
     return run(kGalien + " launch configs/wdbc-mlp.yaml --cluster generic --ranks 2 " +
-               "privacy.key_file=" + kData + "/test.key data.shard_dir=" + kData + "/shards " +
+               "privacy.key_file=" + kData + "/data.key data.shard_dir=" + kData + "/shards " +
                args);
   }
 
@@ -196,7 +196,7 @@ TEST_F(SlurmCluster, SweepIsAJobArrayWithARunPerPointAndOneSummary) {
   const std::string sweep_dir = dir_ + "/sweep";
   const Output out =
       run(kGalien + " launch " + config + " --cluster generic --ranks 2 " +
-          "--time 00:10:00 privacy.key_file=" + kData + "/test.key " + "data.shard_dir=" + kData +
+          "--time 00:10:00 privacy.key_file=" + kData + "/data.key " + "data.shard_dir=" + kData +
           "/shards trainer.epochs=2 trainer.run_dir=" + sweep_dir);
   ASSERT_EQ(out.code, 0) << out.text;
   const std::string id = job_id(out, "sweep job array");
@@ -219,23 +219,23 @@ TEST_F(SlurmCluster, SweepIsAJobArrayWithARunPerPointAndOneSummary) {
   EXPECT_EQ(summarize.text, table);
 }
 
-TEST_F(SlurmCluster, TrainingAfterAFailedShardJobIsCancelledNotRun) {
+// --after ID: training waits for another job (e.g. a data transfer) and is cancelled, not run,
+// when that job fails.
+TEST_F(SlurmCluster, TrainingAfterAFailedJobIsCancelledNotRun) {
   const std::string run_dir = dir_ + "/run";
-  // The shard job fails: the key file does not exist.
-  const Output out =
-      launch("--shard --time 00:10:00 trainer.epochs=1 privacy.key_file=" + dir_ +
-             "/missing.key data.shard_dir=" + dir_ + "/shards trainer.run_dir=" + run_dir);
+  const Output failing = run("sbatch --parsable -o " + dir_ + "/failing.log --wrap 'exit 3'");
+  ASSERT_EQ(failing.code, 0) << failing.text;
+  const std::string failing_id = failing.text.substr(0, failing.text.find_first_of(";\n"));
+  const Output out = launch("--after " + failing_id + " --time 00:10:00 trainer.epochs=1 " +
+                            "trainer.run_dir=" + run_dir);
   ASSERT_EQ(out.code, 0) << out.text;
-  const std::string shard_id = job_id(out, "shard job");
   const std::string id = job_id(out, "training job");
-  ASSERT_FALSE(shard_id.empty()) << out.text;
   ASSERT_FALSE(id.empty()) << out.text;
-  EXPECT_TRUE(contains(out.text, "starts after job " + shard_id)) << out.text;
-  ASSERT_TRUE(job_ended(shard_id, 120)) << "still queued:\n" << job_record(shard_id);
+  EXPECT_TRUE(contains(out.text, "starts after job " + failing_id)) << out.text;
+  ASSERT_TRUE(job_ended(failing_id, 120)) << "still queued:\n" << job_record(failing_id);
   ASSERT_TRUE(job_ended(id, 60)) << "still queued:\n" << job_record(id);
 
-  EXPECT_EQ(job_field(shard_id, "JobState"), "FAILED") << read_text(run_dir + "/shard.log");
-  EXPECT_TRUE(contains(read_text(run_dir + "/shard.log"), "missing.key"));
+  EXPECT_EQ(job_field(failing_id, "JobState"), "FAILED") << job_record(failing_id);
   EXPECT_EQ(job_field(id, "JobState"), "CANCELLED") << job_record(id);
   EXPECT_FALSE(contains(read_text(run_dir + "/job.log"), "started")) << "the training job ran";
   EXPECT_FALSE(fs::exists(run_dir + "/summary.json"));
@@ -252,7 +252,7 @@ TEST_F(SlurmCluster, FakeGpusGiveEachTaskItsOwnDeviceAndStagedShardsAreUsed) {
   const std::string run_dir = dir_ + "/run";
   const Output out =
       run(kGalien + " launch configs/wdbc-mlp.yaml --cluster " + profile +
-          " --time 00:10:00 privacy.key_file=" + kData + "/test.key " + "data.shard_dir=" + kData +
+          " --time 00:10:00 privacy.key_file=" + kData + "/data.key " + "data.shard_dir=" + kData +
           "/shards launch.stage_shards=true " + "trainer.epochs=1 trainer.run_dir=" + run_dir);
   ASSERT_EQ(out.code, 0) << out.text;
   const std::string id = job_id(out, "training job");
