@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   remember(galien::commands::add_plan(app));
   remember(galien::commands::add_reproduce(app));
   remember(galien::commands::add_predict(app, &argc, &argv));
+  remember(galien::commands::add_relink(app));
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -22,5 +22,6 @@ Runner add_audit(CLI::App& app);
 Runner add_plan(CLI::App& app);
 Runner add_reproduce(CLI::App& app);
 Runner add_predict(CLI::App& app, int* argc, char*** argv);
+Runner add_relink(CLI::App& app);
 
 }  // namespace galien::commands

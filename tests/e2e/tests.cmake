@@ -10,6 +10,10 @@ if(GALIEN_BUILD_TRAINING)
   galien_test(test_encrypted_training SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_encrypted_training.cpp LIBS nlohmann_json::nlohmann_json)
   target_compile_definitions(test_encrypted_training PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
   add_dependencies(test_encrypted_training galien)
+  # Data keys (docs/PRIVACY.md "Who holds which key"): the compute site never holds the controller key.
+  galien_test(test_data_key_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_data_key_cli.cpp LIBS nlohmann_json::nlohmann_json)
+  target_compile_definitions(test_data_key_cli PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
+  add_dependencies(test_data_key_cli galien)
   # Imaging: pydicom's real DICOM through `galien shard`, no identifying byte in the output.
   galien_test(test_imaging_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_imaging_cli.cpp LIBS galien_datasets nlohmann_json::nlohmann_json)
   target_compile_definitions(test_imaging_cli PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
