@@ -23,7 +23,9 @@ std::string hmac_sha256_hex(const std::uint8_t* key, std::size_t key_size,
 }
 
 std::string Pseudonymizer::operator()(std::string_view raw_id) const {
-  return hmac_sha256_hex(key_.bytes.data(), key_.bytes.size(), raw_id);
+  std::string pseudonym = hmac_sha256_hex(key_.bytes.data(), key_.bytes.size(), raw_id);
+  if (observer_) observer_(raw_id, pseudonym);
+  return pseudonym;
 }
 
 }  // namespace galien

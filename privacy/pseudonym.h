@@ -3,6 +3,9 @@
 // cannot be linked back or recomputed from a guessed id.
 #pragma once
 
+#include <functional>
+#include <utility>
+
 #include <string>
 #include <string_view>
 
@@ -15,11 +18,17 @@ std::string hmac_sha256_hex(const std::uint8_t* key, std::size_t key_size,
 
 class Pseudonymizer {
  public:
-  explicit Pseudonymizer(const SecretKey& key) : key_(key) {}
+  // Called with (raw id, pseudonym) for every id pseudonymised. Only `galien relink` sets one,
+  // on the data controller's side, to join pseudonyms back to the source IDs.
+  using Observer = std::function<void(std::string_view raw_id, const std::string& pseudonym)>;
+
+  explicit Pseudonymizer(const SecretKey& key, Observer observer = nullptr)
+      : key_(key), observer_(std::move(observer)) {}
   std::string operator()(std::string_view raw_id) const;
 
  private:
   SecretKey key_;
+  Observer observer_;
 };
 
 }  // namespace galien

@@ -103,7 +103,8 @@ struct ScanFiles {
 };
 
 // Search terms for the identifying values of a file (in memory only, for messages): PatientID,
-// OtherPatientIDs, AccessionNumber, PatientName, and what the source adds (patient_map key).
+// OtherPatientIDs, AccessionNumber, PatientName, what the source adds (patient_map key), and the
+// study, series, acquisition, content and birth dates in their usual spellings.
 std::vector<std::string> identifying_terms(DcmDataset& data, std::vector<std::string> ids) {
   std::vector<std::string> names;
   for (const DcmTagKey& tag : {DCM_PatientID, DCM_RETIRED_OtherPatientIDs, DCM_AccessionNumber}) {
@@ -112,7 +113,17 @@ std::vector<std::string> identifying_terms(DcmDataset& data, std::vector<std::st
   }
   OFString name;
   if (data.findAndGetOFStringArray(DCM_PatientName, name).good()) names.emplace_back(name.c_str());
-  return identifier_terms(ids, names);
+  std::vector<std::string> terms = identifier_terms(ids, names);
+  // Dates of the file: export trees often name folders <MODALITY>_<STUDYDATE>.
+  std::vector<std::string> dates;
+  for (const DcmTagKey& tag : {DCM_StudyDate, DCM_SeriesDate, DCM_AcquisitionDate, DCM_ContentDate,
+                               DCM_PatientBirthDate}) {
+    OFString value;
+    if (data.findAndGetOFStringArray(tag, value).good()) dates.emplace_back(value.c_str());
+  }
+  for (std::string& term : date_terms(dates))
+    if (std::find(terms.begin(), terms.end(), term) == terms.end()) terms.push_back(std::move(term));
+  return terms;
 }
 
 struct Slice {

@@ -109,7 +109,7 @@ std::unique_ptr<ImageSource> open_dicom_source(const DataConfig& config,
     if (item.origin.find(kRedacted) != std::string::npos) {
       item.origin += std::string("; ") + kRedacted +
                      ": a folder or file name holding the "
-                     "patient's ID, name or accession number";
+                     "patient's ID, name or accession number, or a date of the file";
     }
     item.origin += ")";
     item.line = static_cast<std::int64_t>(i) + 1;

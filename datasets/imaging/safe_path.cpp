@@ -87,6 +87,23 @@ std::vector<std::string> identifier_terms(const std::vector<std::string>& ids,
   return terms;
 }
 
+std::vector<std::string> date_terms(const std::vector<std::string>& dicom_dates) {
+  std::vector<std::string> terms;
+  for (const std::string& value : dicom_dates) {
+    for (const std::string& part : split(value, "\\")) {
+      const std::string date = trim(part);
+      if (date.size() != 8 ||
+          !std::all_of(date.begin(), date.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        continue;
+      const std::string year = date.substr(0, 4), month = date.substr(4, 2), day = date.substr(6, 2);
+      add_term(terms, date, 1);                  // 20100114, 2010-01-14, 2010_01_14
+      add_term(terms, day + month + year, 1);    // 14012010, 14-01-2010
+      add_term(terms, month + day + year, 1);    // 01142010, 01-14-2010
+    }
+  }
+  return terms;
+}
+
 bool holds_identifier(const std::string& component, const std::vector<std::string>& terms) {
   const std::string text = lower(component);
   const std::string packed = word_chars(text);
@@ -139,7 +156,7 @@ std::string with_redaction_note(const std::string& message) {
   if (message.find(kRedacted) == std::string::npos) return message;
   return message + " (" + kRedacted +
          ": a folder or file name holding the patient's ID, name "
-         "or accession number)";
+         "or accession number, or a date of the file)";
 }
 
 std::string ranked_file(std::size_t index, std::size_t count, const std::string& relative,

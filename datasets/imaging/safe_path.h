@@ -27,6 +27,12 @@ inline constexpr const char* kRedacted = "<redacted>";
 std::vector<std::string> identifier_terms(const std::vector<std::string>& ids,
                                           const std::vector<std::string>& person_names);
 
+// Search terms for the dates of a file (DICOM DA values, "YYYYMMDD"; others give nothing): the
+// usual spellings of each, as digits only, which holds_identifier also finds with separators:
+// 20100114 (also 2010-01-14, 2010_01_14, 2010.01.14), 14012010 (14-01-2010, 14/01/2010) and
+// 01142010 (01-14-2010). A date in a folder name (study or birth date) narrows who the patient is.
+std::vector<std::string> date_terms(const std::vector<std::string>& dicom_dates);
+
 // Whether one path component (a folder or file name) holds a term, case-insensitively (ASCII):
 // a term of 3+ letters or digits matches when the component contains it, as written or with
 // everything but letters and digits removed from both ("PAT-8842" in "pat8842_ct"); a shorter

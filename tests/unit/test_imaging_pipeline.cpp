@@ -324,7 +324,7 @@ TEST(ImagingPipeline, DicomErrorsNameNoFolderOrFileAfterThePatient) {
                            "64 x 128 pixels but file '<redacted>/CT/slice0.dcm' under "
                            "data.images.path of the same series has 128 x 128");
   EXPECT_CONTAINS(message, "remove the odd file (<redacted>: a folder or file name holding the "
-                           "patient's ID, name or accession number)");
+                           "patient's ID, name or accession number, or a date of the file)");
   fs::remove(martin + "/slice1.dcm");
 
   // 3. Images of different depths (4 and 3 slices) without a shape to resample to, or HU that
@@ -347,6 +347,60 @@ TEST(ImagingPipeline, DicomErrorsNameNoFolderOrFileAfterThePatient) {
     if (secret == dir) continue;  // the log names the shard directory, an output
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in: " << log;
   }
+}
+
+// Export trees also name folders and files after the dates of a study (and of the patient's
+// birth): <ID>_<NAME>/<MODALITY>_<STUDYDATE>/... in every usual spelling. Those components are
+// redacted like IDs and names, so no date of a file reaches a message.
+TEST(ImagingPipeline, DicomErrorsNameNoFolderOrFileAfterTheStudyOrBirthDate) {
+  std::string dir = scratch("dicom_named_after_dates");
+  std::string images = dir + "/dicom";
+  std::string flat = dir + "/flat";
+  make_fixture("dicom-series", flat);
+  // Known dates in every file: patient 0 studied 2010-01-14 (born 1958-03-02), patient 1
+  // studied 2011-03-05 (born 1950-11-23); one file of patient 1 gets another image size.
+  std::string set_dates =
+      "/usr/bin/python3 -c \"import pydicom, sys, glob\n"
+      "for f in glob.glob(sys.argv[1] + '/p*.dcm'):\n"
+      "  d = pydicom.dcmread(f); p0 = '/p0_' in f\n"
+      "  study = '20100114' if p0 else '20110305'\n"
+      "  d.StudyDate = d.SeriesDate = d.AcquisitionDate = d.ContentDate = study\n"
+      "  d.PatientBirthDate = '19580302' if p0 else '19501123'\n"
+      "  if f.endswith('p1_file1.dcm'): d.Rows = 64; d.PixelData = d.PixelData[:len(d.PixelData) // 2]\n"
+      "  d.save_as(f)\" " + flat;
+  ASSERT_EQ(std::system(set_dates.c_str()), 0);
+  const std::string first = images + "/8842_DUPONT/CT_2010-01-14";
+  const std::string second = images + "/9911_MARTIN/MR_05-03-2011";
+  fs::create_directories(first);
+  fs::create_directories(second);
+  for (int k = 0; k < 4; ++k) {
+    std::string name = "_file" + std::to_string(k) + ".dcm";
+    fs::rename(flat + "/p0" + name, first + "/img_14012010_" + std::to_string(k) + ".dcm");
+    fs::rename(flat + "/p1" + name, second + "/born_1950_11_23_" + std::to_string(k) + ".dcm");
+  }
+  Config config = image_config(dir, "dicom", images);
+  config.data.image_shape = {2, 16, 16};
+  config.data.val_fraction = 0.0;
+  config.data.test_fraction = 0.5;
+  const std::vector<std::string> dates = {"2010", "20100114", "14012010", "2011", "05-03",
+                                          "1950", "11_23", "8842", "DUPONT", "9911", "MARTIN", dir};
+  std::string message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
+  for (const std::string& secret : dates) {
+    EXPECT_EQ(message.find(secret), std::string::npos) << secret << " in: " << message;
+  }
+  // The error names both files, every component redacted but the structure.
+  EXPECT_CONTAINS(message, "DICOM file '<redacted>/<redacted>/<redacted>' under data.images.path "
+                           "has 64 x 128 pixels but file '<redacted>/<redacted>/<redacted>' under "
+                           "data.images.path of the same series has 128 x 128");
+  // Components without a date or identifier stay readable.
+  fs::rename(images + "/9911_MARTIN", images + "/subject_b");
+  fs::rename(images + "/subject_b/MR_05-03-2011", images + "/subject_b/MR");
+  for (int k = 0; k < 4; ++k)
+    fs::rename(images + "/subject_b/MR/born_1950_11_23_" + std::to_string(k) + ".dcm",
+               images + "/subject_b/MR/slice" + std::to_string(k) + ".dcm");
+  message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
+  EXPECT_CONTAINS(message, "DICOM file 'subject_b/MR/slice1.dcm' under data.images.path has 64 x "
+                           "128 pixels");
 }
 
 TEST(ImagingPipeline, ImageKeysLoadFromYamlWithTheirChecks) {

@@ -203,7 +203,7 @@ TEST(DicomSafePath, RelativePathToTheRoot) {
   // The note says once what <redacted> stands for, however many files a message names.
   EXPECT_EQ(with_redaction_note("'<redacted>/a' and '<redacted>/b' differ"),
             "'<redacted>/a' and '<redacted>/b' differ (<redacted>: a folder or file name holding "
-            "the patient's ID, name or accession number)");
+            "the patient's ID, name or accession number, or a date of the file)");
   EXPECT_EQ(with_redaction_note("'ct/a' differs"), "'ct/a' differs");
 }
 
