@@ -98,7 +98,7 @@ int run_reproduce(const ReproduceOptions& o) {
   if (!config.privacy.key_file.empty() && !fs::exists(config.privacy.key_file)) {
     make_directories(fs::path(config.privacy.key_file).parent_path().string());
     generate_key_file(config.privacy.key_file);
-    std::cout << "galien reproduce: created data key " << config.privacy.key_file << "\n";
+    std::cout << "galien reproduce: created controller key " << config.privacy.key_file << "\n";
   }
   std::vector<ReproductionRun> runs;
   for (const auto& run : planned) {

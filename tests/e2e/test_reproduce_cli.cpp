@@ -46,7 +46,7 @@ TEST_F(ReproduceCli, ShortenedCrossValidationPrintsTheVerdictAndWritesTheReport)
   ASSERT_TRUE(result_.code == 0 || result_.code == 4) << result_.text;
   EXPECT_CONTAINS(result_.text, "| test/accuracy | 0.9750 | ");
   EXPECT_CONTAINS(result_.text, "n=3)");
-  EXPECT_CONTAINS(result_.text, "galien reproduce: created data key");
+  EXPECT_CONTAINS(result_.text, "galien reproduce: created controller key");
   const std::string report = read_file(kTmp + "/out/report.md");
   EXPECT_CONTAINS(report, result_.code == 0 ? "## Result: PASS" : "## Result: FAIL");
   EXPECT_CONTAINS(report, "Street, Wolberg & Mangasarian 1993");

@@ -139,6 +139,25 @@ TEST_F(SlurmCluster, TwoTaskTrainingJobRunsToCompleted) {
   EXPECT_TRUE(contains(log, "training step exited with code 0")) << log;
   for (const char* file : {"job.sh", "job-config.yaml", "config.yaml", "metrics.jsonl"})
     EXPECT_TRUE(fs::exists(run_dir + "/" + file)) << file;
+  // The job carried the data key only: its path is in the frozen config, and neither key's bytes
+  // (nor their hex) are anywhere in the run directory (script, logs, run card, TensorBoard).
+  EXPECT_TRUE(contains(read_text(run_dir + "/job-config.yaml"), kData + "/data.key"));
+  const std::string controller = read_text(kData + "/test.key");
+  const std::string data_text = read_text(kData + "/data.key");
+  const std::string data_hex = data_text.substr(data_text.find("\nkey ") + 5, 64);
+  ASSERT_EQ(controller.size(), 32u);
+  std::string controller_hex;
+  for (unsigned char c : controller) {
+    controller_hex += "0123456789abcdef"[c >> 4];
+    controller_hex += "0123456789abcdef"[c & 15];
+  }
+  for (const auto& entry : fs::recursive_directory_iterator(run_dir)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes = read_text(entry.path().string());
+    EXPECT_FALSE(contains(bytes, controller)) << entry.path();
+    EXPECT_FALSE(contains(bytes, controller_hex)) << entry.path();
+    EXPECT_FALSE(contains(bytes, data_hex)) << entry.path();
+  }
 }
 
 // Enough steps that the signal lands mid-training: the test waits for progress in metrics.jsonl
