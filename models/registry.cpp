@@ -6,6 +6,7 @@
 
 #include "core/config/tasks.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "models/cox_linear.h"
 #include "models/deepsurv.h"
 #include "models/fusion.h"
@@ -42,12 +43,6 @@ const std::map<std::string, Entry>& factories() {
       {"tf_cnn", {make_tf_cnn, kSampleTasks}},
   };
   return table;
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
 }
 
 }  // namespace

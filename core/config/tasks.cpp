@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace galien {
 
@@ -50,12 +51,6 @@ std::string loss_list(const TaskInfo& task) {
   std::string text;
   for (const std::string& loss : task.losses)
     text += (text.empty() ? "" : ", ") + loss + (loss == task.default_loss() ? " (default)" : "");
-  return text;
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
   return text;
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "models/registry.h"
 
 namespace galien {
@@ -25,12 +26,6 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"regression", make_regression_task},
   };
   return entries;
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
 }
 
 }  // namespace
