@@ -1,5 +1,7 @@
 #include "models/losses.h"
 
+#include <torch/nn/functional/loss.h>
+
 #include <algorithm>
 #include <numeric>
 #include <vector>
@@ -52,6 +54,21 @@ torch::Tensor per_label(const torch::Tensor& factors, const torch::Tensor& label
                            : torch::ones_like(like);
 }
 
+namespace F = torch::nn::functional;
+
+// The cross entropy of galien, per sample (or voxel) or summed: -cw[y] * log softmax(z)[y] along
+// axis 1, for logits [N, K, ...] and labels [N, ...], as LibTorch's fused cross_entropy.
+torch::Tensor cross_entropy_values(const torch::Tensor& logits, const torch::Tensor& labels,
+                                   const torch::Tensor& class_weights, bool sum) {
+  auto options = F::CrossEntropyFuncOptions();
+  if (sum)
+    options = options.reduction(torch::kSum);
+  else
+    options = options.reduction(torch::kNone);
+  if (class_weights.defined()) options = options.weight(class_weights.to(logits.device()));
+  return F::cross_entropy(logits, labels, options);
+}
+
 }  // namespace
 
 torch::Tensor cross_entropy_terms(const torch::Tensor& logits, const torch::Tensor& labels,
@@ -60,8 +77,13 @@ torch::Tensor cross_entropy_terms(const torch::Tensor& logits, const torch::Tens
                "cross entropy of logits " << logits.sizes() << ", labels " << labels.sizes());
   check_labels(labels, logits.size(1));
   check_class_vector(class_weights, logits.size(1), "class weights");
-  const torch::Tensor nll = -label_log_probability(logits, labels);
-  return nll * per_label(class_weights, labels, nll);
+  return cross_entropy_values(logits, labels, class_weights, /*sum=*/false);
+}
+
+torch::Tensor cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& labels,
+                                const torch::Tensor& weights, const torch::Tensor& class_weights) {
+  if (!weights.defined()) return cross_entropy_values(logits, labels, class_weights, /*sum=*/true);
+  return (cross_entropy_values(logits, labels, class_weights, /*sum=*/false) * weights).sum();
 }
 
 torch::Tensor cross_entropy_loss(const torch::Tensor& logits, const torch::Tensor& labels,
@@ -90,6 +112,10 @@ torch::Tensor bce_loss(const torch::Tensor& logits, const torch::Tensor& targets
   return weighted_sum(weights, logits.size(0), [&](const torch::Tensor& rows) {
     return bce_terms(logits.index_select(0, rows), targets.index_select(0, rows), pos_weight);
   });
+}
+
+torch::Tensor squared_error_terms(const torch::Tensor& prediction, const torch::Tensor& target) {
+  return (prediction.reshape({-1}) - target).pow(2);
 }
 
 torch::Tensor focal_terms(const torch::Tensor& logits, const torch::Tensor& labels, double gamma,
@@ -144,7 +170,7 @@ torch::Tensor dice_ce_terms(const torch::Tensor& logits, const torch::Tensor& la
                             const DiceCeOptions& options) {
   const torch::Tensor dice = dice_terms(logits, labels, options.dice);
   // Mean cross entropy over the sample's voxels.
-  const torch::Tensor ce = -label_log_probability(logits, labels).flatten(1).mean(1);
+  const torch::Tensor ce = cross_entropy_values(logits, labels, {}, /*sum=*/false).flatten(1).mean(1);
   return options.dice_weight * dice + options.ce_weight * ce;
 }
 

@@ -25,12 +25,23 @@
 
 namespace galien {
 
-// logits [N, K], labels [N] int64 in [0, K), class_weights [K] or undefined.
+// logits [N, K], labels [N] int64 in [0, K), class_weights [K] or undefined. The one cross
+// entropy of galien: training (cross_entropy_sum) and evaluation (the terms) both use it.
 torch::Tensor cross_entropy_terms(const torch::Tensor& logits, const torch::Tensor& labels,
                                   const torch::Tensor& class_weights = {});
 torch::Tensor cross_entropy_loss(const torch::Tensor& logits, const torch::Tensor& labels,
                                  const torch::Tensor& weights,
                                  const torch::Tensor& class_weights = {});
+// The training step's form: sum_i weights_i * terms_i without host synchronisation (no label
+// check, no row selection: padding must be finite, as the trainer's copies of real samples
+// are). `weights` undefined = every sample once, computed as one fused op (a small model's step
+// is dominated by the number of ops, not their size).
+torch::Tensor cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& labels,
+                                const torch::Tensor& weights,
+                                const torch::Tensor& class_weights = {});
+
+// Regression: (prediction - target)^2 per sample; prediction [N] or [N, 1], target [N].
+torch::Tensor squared_error_terms(const torch::Tensor& prediction, const torch::Tensor& target);
 
 // Multi-label: logits and targets [N, L], targets in [0, 1]; pos_weight [L] or undefined.
 torch::Tensor bce_terms(const torch::Tensor& logits, const torch::Tensor& targets,

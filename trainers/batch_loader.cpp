@@ -3,11 +3,13 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "trainers/tasks/task.h"
 
 namespace galien {
 
-Batch load_batch(const RankShards& shards, const RankBatch& part, const TaskSpec& spec,
+Batch load_batch(const RankShards& shards, const RankBatch& part, const TrainingTask& task,
                  bool pin) {
+  const TaskSpec& spec = task.spec();
   const auto n = static_cast<std::int64_t>(part.samples.size());
   auto options = torch::TensorOptions().pinned_memory(pin);
   const auto f32 = options.dtype(torch::kFloat32);
@@ -25,15 +27,7 @@ Batch load_batch(const RankShards& shards, const RankBatch& part, const TaskSpec
     batch.image = torch::empty(sizes, f32);
     shards.gather_images(part.samples, batch.image.data_ptr<float>());
   }
-  if (spec.task == Task::kSurvival) {
-    batch.time = torch::empty({n}, f32);
-    batch.event = torch::empty({n}, f32);
-    shards.gather_survival(part.samples, batch.time.data_ptr<float>(), batch.event.data_ptr<float>());
-  }
-  if (spec.task == Task::kRegression) {
-    batch.target = torch::empty({n}, f32);
-    shards.gather_targets(part.samples, batch.target.data_ptr<float>());
-  }
+  task.load_fields(shards, part, batch, options);
   batch.weights = torch::zeros({n}, f32);
   batch.weights.narrow(0, 0, part.num_real).fill_(1.0f);
   return batch;
@@ -54,12 +48,12 @@ Batch Batch::to(torch::Device device) const {
   return moved;
 }
 
-BatchLoader::BatchLoader(const RankShards& shards, const EpochPlan& plan, const TaskSpec& spec,
+BatchLoader::BatchLoader(const RankShards& shards, const EpochPlan& plan, const TrainingTask& task,
                          std::int64_t first_batch, int prefetch, torch::Device device,
                          BatchTransform transform)
     : shards_(shards),
       plan_(plan),
-      spec_(spec),
+      task_(task),
       transform_(std::move(transform)),
       next_produced_(first_batch),
       next_consumed_(first_batch),
@@ -105,7 +99,7 @@ void BatchLoader::produce() {
 
 Batch BatchLoader::load(std::int64_t b) const {
   const RankBatch part = plan_.batch(b);
-  Batch batch = load_batch(shards_, part, spec_, device_.is_cuda());
+  Batch batch = load_batch(shards_, part, task_, device_.is_cuda());
   if (transform_) transform_(batch, part);
   return batch;
 }

@@ -13,11 +13,13 @@
 
 #include "datasets/epoch_plan.h"
 #include "datasets/rank_shards.h"
-#include "trainers/task.h"
 
 namespace galien {
 
-// One rank's part of a global batch. Tensors the task or data do not have stay undefined.
+class TrainingTask;  // trainers/tasks/task.h: which targets a batch carries
+
+// One rank's part of a global batch. Tensors the task or data do not have stay undefined; the
+// task (trainers/tasks/) reads its own fields.
 struct Batch {
   torch::Tensor features;  // [n, num_features] float32 (undefined without clinical features)
   torch::Tensor image;     // [n, C, (D,) H, W] float32 (undefined without images)
@@ -33,7 +35,7 @@ struct Batch {
 };
 
 // Gathers `part`'s samples into CPU tensors (pinned when `pin` for fast GPU copies).
-Batch load_batch(const RankShards& shards, const RankBatch& part, const TaskSpec& spec,
+Batch load_batch(const RankShards& shards, const RankBatch& part, const TrainingTask& task,
                  bool pin = false);
 
 // Applied to each training batch in the loader thread, on the CPU (augmentation).
@@ -42,7 +44,7 @@ using BatchTransform = std::function<void(Batch&, const RankBatch&)>;
 class BatchLoader {
  public:
   // Batches first_batch .. plan.num_batches()-1, `prefetch` ahead (0 = on demand).
-  BatchLoader(const RankShards& shards, const EpochPlan& plan, const TaskSpec& spec,
+  BatchLoader(const RankShards& shards, const EpochPlan& plan, const TrainingTask& task,
               std::int64_t first_batch, int prefetch, torch::Device device,
               BatchTransform transform = {});
   ~BatchLoader();
@@ -53,7 +55,7 @@ class BatchLoader {
   Batch load(std::int64_t b) const;
   const RankShards& shards_;
   const EpochPlan& plan_;
-  const TaskSpec& spec_;
+  const TrainingTask& task_;
   BatchTransform transform_;
   std::int64_t next_produced_, next_consumed_;
   int prefetch_;

@@ -10,7 +10,7 @@
 #include "privacy/data_keys.h"
 #include "trainers/checkpoint.h"
 #include "trainers/device.h"
-#include "trainers/task.h"
+#include "trainers/tasks/registry.h"
 
 namespace galien {
 
@@ -26,13 +26,13 @@ Evaluation predict_split(const Config& config, const std::string& checkpoint,
                               key ? key->file_key_id() : ""};
   append_shards_read(audit_log_path(config), event);
 
-  const TaskSpec spec = task_spec(manifest, shards, shard_dir);
-  check_model_fits_task(config.model.name, spec);
-  auto model = make_model(config.model, model_shape(spec, manifest.num_features()));
-  load_model_checkpoint(*model, checkpoint);
   const torch::Device device = choose_device(config.trainer.device, comm.local_rank());
+  const std::unique_ptr<TrainingTask> task = make_task(config, manifest, shards.image_shape(), shard_dir,
+                                                         comm, device);
+  auto model = make_model(config.model, model_shape(task->spec(), manifest.num_features()));
+  load_model_checkpoint(*model, checkpoint);
   model->to(device);
-  return evaluate_split(*model, shards, spec, comm, device, torch::Tensor());
+  return evaluate_split(*model, shards, *task, comm, device);
 }
 
 }  // namespace galien

@@ -32,8 +32,7 @@
 #include "trainers/run_card.h"
 #include "trainers/run_dir.h"
 #include "trainers/stop_signal.h"
-#include "trainers/task.h"
-#include "trainers/task_loss.h"
+#include "trainers/tasks/registry.h"
 #include "trainers/tensorboard.h"
 #include "trainers/threads.h"
 #include "trainers/watchdog.h"
@@ -62,22 +61,6 @@ void check_ranks_agree(const Comm& comm, const std::string& what, const std::str
 bool has_split(const Manifest& manifest, const std::string& split) {
   auto it = manifest.splits.find(split);
   return it != manifest.splits.end() && !it->second.shards.empty();
-}
-
-// n / (classes * count_c) from the train split's class counts (trainer.class_weights: balanced).
-torch::Tensor make_class_weights(const TrainerConfig& config, const Manifest& manifest,
-                                 const TaskSpec& spec) {
-  if (config.class_weights != "balanced") return {};
-  if (spec.task != Task::kClassification)
-    GALIEN_USER_ERROR("trainer.class_weights: balanced applies to classification only; this "
-                      << "dataset is " << task_name(spec.task) << ": set trainer.class_weights: none");
-  const auto& counts = manifest.splits.at("train").class_counts;
-  std::vector<float> weights;
-  double total = 0;
-  for (auto c : counts) total += static_cast<double>(c);
-  for (auto c : counts)
-    weights.push_back(c > 0 ? static_cast<float>(total / (counts.size() * static_cast<double>(c))) : 0.f);
-  return torch::tensor(weights);
 }
 
 void add_split_metrics(nlohmann::json& record, const std::string& split,
@@ -157,8 +140,7 @@ class Run {
   std::string manifest_hash_, run_dir_;
   std::string reader_key_kind_ = "none", reader_key_id_;  // for the audit log
   int threads_ = 1;
-  TaskSpec spec_;
-  std::unique_ptr<TaskLoss> loss_;
+  std::unique_ptr<TrainingTask> task_;  // what is learned: batch fields, loss, metrics
   torch::Tensor loss_accumulator_;  // this epoch's reported loss not yet in state_
   torch::Device device_{torch::kCPU};
   std::unique_ptr<RankShards> train_, val_, test_;
@@ -172,7 +154,6 @@ class Run {
   std::unique_ptr<GradientSync> sync_;
   std::unique_ptr<BufferSync> buffers_;
   std::unique_ptr<LrSchedule> schedule_;
-  torch::Tensor class_weights_;
   TrainingState state_;
   StepTimings timings_;
   std::int64_t batches_per_epoch_ = 0;
@@ -224,12 +205,12 @@ void Run::set_up() {
   if (has_split(manifest_, "test"))
     test_ = std::make_unique<RankShards>(dir, manifest_, "test", comm_.size(), comm_.rank(), key);
   record_shards_read();
-  spec_ = task_spec(manifest_, *train_, dir);
-  check_model_fits_task(config_.model.name, spec_);
+  task_ = make_task(config_, manifest_, train_->image_shape(), dir, comm_, device_);
+  const TaskSpec& spec = task_->spec();
   store_ = std::make_unique<CheckpointStore>(run_dir_ + "/checkpoints", tc_.keep_checkpoints);
 
   torch::manual_seed(tc_.seed);
-  model_ = make_model(config_.model, model_shape(spec_, manifest_.num_features()));
+  model_ = make_model(config_.model, model_shape(spec, manifest_.num_features()));
   model_->to(device_);
   if (tc_.channels_last) use_channels_last(*model_);
   broadcast_parameters(model_->parameters(), comm_, 0);
@@ -246,17 +227,14 @@ void Run::set_up() {
                    : make_mpi_backend(comm_, device_.is_cuda() && mpi_is_cuda_aware());
     sync_ = make_gradient_sync(tc_.gradient_sync, model_->parameters(), *backend_, tc_.bucket_mb);
   }
-  class_weights_ = make_class_weights(tc_, manifest_, spec_);
-  if (class_weights_.defined()) class_weights_ = class_weights_.to(device_);
   if (augmentation_enabled(config_.augment)) {
-    if (spec_.image.empty())
+    if (spec.image.empty())
       GALIEN_USER_ERROR("augment.* is set but the shards in " << dir << " hold no images; "
                         << "remove the augment section");
-    if (config_.augment.rotate90 && spec_.image[spec_.image.size() - 1] != spec_.image[spec_.image.size() - 2])
+    if (config_.augment.rotate90 && spec.image[spec.image.size() - 1] != spec.image[spec.image.size() - 2])
       GALIEN_USER_ERROR("augment.rotate90 needs square images; these are "
-                        << spec_.image[spec_.image.size() - 2] << " x " << spec_.image.back());
+                        << spec.image[spec.image.size() - 2] << " x " << spec.image.back());
   }
-  loss_ = std::make_unique<TaskLoss>(spec_, class_weights_, comm_);
   loss_accumulator_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
 
   batches_per_epoch_ =
@@ -268,9 +246,9 @@ void Run::set_up() {
                                            steps_per_epoch * tc_.epochs, steps_per_epoch);
   state_.config_sha256 = config_.sha256;
   state_.manifest_sha256 = manifest_hash_;
-  log::info0("{} of {} ({} parameters) on {} rank(s) x {} thread(s), {}, gradient sync {}{}: "
+  log::info0("{} ({} loss) of {} ({} parameters) on {} rank(s) x {} thread(s), {}, gradient sync {}{}: "
              "{} train samples, global batch {}, {} epochs -> {}",
-             task_name(spec_.task), config_.model.name, num_parameters, comm_.size(), threads_, describe_device(device_),
+             task_->name(), task_->loss().name, config_.model.name, num_parameters, comm_.size(), threads_, describe_device(device_),
              comm_.size() > 1 ? tc_.gradient_sync : "none",
              backend_ ? " over " + backend_->name() : "", manifest_.splits.at("train").num_samples,
              tc_.batch_size, tc_.epochs, run_dir_);
@@ -326,12 +304,12 @@ bool Run::train_epoch() {
   EpochPlan plan(train_->shard_sizes(), comm_.size(), comm_.rank(), tc_.batch_size, tc_.seed,
                  static_cast<std::uint64_t>(state_.epoch));
   BatchTransform augment;
-  if (augmentation_enabled(config_.augment) && !spec_.image.empty())
+  if (augmentation_enabled(config_.augment) && !task_->spec().image.empty())
     augment = [this, epoch = static_cast<std::uint64_t>(state_.epoch)](Batch& batch,
                                                                       const RankBatch& part) {
       augment_images(batch.image, part.samples, config_.augment, tc_.seed, epoch);
     };
-  BatchLoader loader(*train_, plan, spec_, state_.next_batch, tc_.prefetch_batches, device_,
+  BatchLoader loader(*train_, plan, *task_, state_.next_batch, tc_.prefetch_batches, device_,
                      std::move(augment));
   // On the CPU reading a loss value is free; on a GPU it waits for the device, so the running
   // loss shown there is refreshed every 20 steps instead of every step.
@@ -367,7 +345,8 @@ bool Run::train_epoch() {
       AutocastScope autocast(use_bf16(tc_.precision), device_);
       output = model_->forward(ModelInputs{batch.features, batch.image});
     }
-    const StepLoss loss = (*loss_)(output.to(torch::kFloat32), batch, normaliser, micro_batches);
+    const StepLoss loss =
+        task_->training_loss(output.to(torch::kFloat32), batch, normaliser, micro_batches);
     loss.objective.backward();
     const auto t2 = Clock::now();
     state_.epoch_samples += loss.reported_count;
@@ -430,7 +409,7 @@ void Run::end_of_epoch() {
   // evaluate one model, rank 0's (the one its checkpoints hold).
   buffers_->broadcast_from_root();
   if (val_)
-    val_metrics_ = evaluate_split(*model_, *val_, spec_, comm_, device_, class_weights_).metrics;
+    val_metrics_ = evaluate_split(*model_, *val_, *task_, comm_, device_).metrics;
   // Rank 0 decides (it holds the metrics) and tells the others: improved?, early stop?
   double decision[3] = {0, 0, 0};  // improved, stop early, monitored value
   if (comm_.is_root()) {
@@ -491,12 +470,12 @@ TrainResult Run::finish(const std::string& status) {
   buffers_->broadcast_from_root();  // one model on every rank: rank 0's, as saved
   if (status == "completed") {
     if (test_) {
-      const Evaluation test = evaluate_split(*model_, *test_, spec_, comm_, device_, class_weights_);
+      const Evaluation test = evaluate_split(*model_, *test_, *task_, comm_, device_);
       test_metrics = test.metrics;
       write_predictions("test", test);
     }
     if (tc_.evaluate_train) {
-      const Evaluation train = evaluate_split(*model_, *train_, spec_, comm_, device_, class_weights_);
+      const Evaluation train = evaluate_split(*model_, *train_, *task_, comm_, device_);
       train_metrics = train.metrics;
       write_predictions("train", train);
     }
@@ -509,7 +488,8 @@ TrainResult Run::finish(const std::string& status) {
   add_split_metrics(metrics, "test", test_metrics);
   add_split_metrics(metrics, "train", train_metrics);
   result.summary = {{"status", status},
-                    {"task", task_name(spec_.task)},
+                    {"task", task_->name()},
+                    {"loss", task_->loss().name},
                     {"world_size", comm_.size()},
                     {"epochs_completed", state_.epoch},
                     {"steps", state_.step},

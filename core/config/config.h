@@ -118,6 +118,7 @@ struct TrainerConfig {
   std::string monitor_mode = "min";               // trainer.monitor_mode: min | max
   int early_stopping_patience = 0;                // trainer.early_stopping_patience: epochs; 0 = off
   std::string class_weights = "none";             // trainer.class_weights: none | balanced
+  std::string loss = "auto";                      // trainer.loss: auto = the task's default (core/config/tasks.h)
   int gradient_accumulation = 1;                  // trainer.gradient_accumulation: micro-steps per optimiser step
   std::string gradient_sync = "bucketed";         // trainer.gradient_sync: bucketed | flat
   double bucket_mb = 4.0;                         // trainer.bucket_mb: gradient bucket size

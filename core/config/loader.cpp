@@ -12,6 +12,7 @@
 
 #include "core/config/config.h"
 #include "core/config/schema.h"
+#include "core/config/tasks.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
@@ -259,6 +260,10 @@ void check_cross_fields(const Config& config) {
                       << ": data.split.test is " << data.test_fraction << " but the test "
                       << "split comes from " << (data.cv_folds >= 2 ? "cv.fold" : "data.test_csv")
                       << ": set data.split.test: 0");
+  // trainer.loss against data.task (core/config/tasks.cpp); the trainer checks it again against
+  // the task the shards hold.
+  if (config.trainer.loss != kAutoLoss)
+    resolve_task_loss(data.task, config.trainer.loss, at({"trainer.loss"}));
   const OptimConfig& optim = config.optim;
   if (optim.nesterov && optim.name != "sgd")
     GALIEN_USER_ERROR(at({"optim.nesterov", "optim.name"})

@@ -1,5 +1,7 @@
 #include "core/config/schema.h"
 
+#include "core/config/tasks.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <sstream>
@@ -137,6 +139,14 @@ struct Choices {
 };
 Choices one_of(std::vector<std::string> values) { return {std::move(values)}; }
 
+// trainer.loss: auto or a loss of some task; which task accepts which is checked on the merged
+// config (loader.cpp), since data.task may come from another file.
+Choices loss_choices() {
+  std::vector<std::string> values{kAutoLoss};
+  for (const std::string& loss : catalog_loss_names()) values.push_back(loss);
+  return {values};
+}
+
 FieldSpec field(std::string path, Binding binding, Range range, std::string help) {
   return {std::move(path),         binding.type,           range, {}, std::move(help),
           std::move(binding.read), std::move(binding.write)};
@@ -167,7 +177,7 @@ const std::vector<FieldSpec>& config_schema() {
             "label column (classification) or numeric target column (regression); unset for "
             "survival"),
       field("data.task", member(&Config::data, &DataConfig::task),
-            one_of({"classification", "survival", "regression"}),
+            one_of(task_names()),
             "what the shards hold: class labels, survival time + event, or a numeric target"),
       field("data.time", member(&Config::data, &DataConfig::time_column),
             "survival: time column (a number >= 0, e.g. days), written to /time"),
@@ -362,6 +372,9 @@ const std::vector<FieldSpec>& config_schema() {
             "stop after N epochs without improvement (0 = off)"),
       field("trainer.class_weights", member(&Config::trainer, &TrainerConfig::class_weights),
             one_of({"none", "balanced"}), "balanced: weight classes by n / (classes * count)"),
+      field("trainer.loss", member(&Config::trainer, &TrainerConfig::loss), loss_choices(),
+            "training (and evaluation) loss; auto = the task's default. " +
+                describe_task_losses()),
       field("trainer.gradient_accumulation",
             member(&Config::trainer, &TrainerConfig::gradient_accumulation), closed(1, 100000),
             "micro-batches per optimiser step; gradients are synchronised once per step"),

@@ -9,3 +9,10 @@ if(GALIEN_BUILD_TRAINING)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/mpi/test_tasks_mpi.cpp
     LIBS galien_trainers)
 endif()
+# Task objects and their registry (trainers/tasks/): refusals, losses against LibTorch, Cox
+# across ranks.
+if(GALIEN_BUILD_TRAINING)
+  galien_mpi_test(test_task_objects_mpi 2
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/mpi/test_task_objects_mpi.cpp
+    LIBS galien_trainers)
+endif()

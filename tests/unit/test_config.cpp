@@ -11,6 +11,7 @@
 #include "core/config/config.h"
 #include "core/config/schema.h"
 #include "core/config/suggest.h"
+#include "core/config/tasks.h"
 #include "core/error.h"
 #include "core/hash.h"
 
@@ -43,6 +44,17 @@ std::string load_error(const std::string& path, const std::vector<std::string>& 
     return e.what();
   }
   ADD_FAILURE() << "expected a UserError loading " << path;
+  return "";
+}
+
+// The UserError message of resolving `task`'s default loss.
+std::string user_error_of_resolve(const std::string& task) {
+  try {
+    resolve_task_loss(task, "auto", "here");
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a UserError for task " << task;
   return "";
 }
 
@@ -394,6 +406,66 @@ TEST(ConfigSchema, DescribeListsEveryKey) {
   EXPECT_CONTAINS(text, "trainer.epochs: an integer in [1, 100000], default 10\n");
   EXPECT_CONTAINS(text, "model.hidden: a list of integers in [1, 1000000], default [64, 32]\n");
   EXPECT_CONTAINS(text, "data.patient_id: a string or null, default null\n");
+}
+
+// ---- trainer.loss and the task catalog (core/config/tasks.h) ---------------------------------
+
+TEST(TaskCatalog, EachTaskDefaultsToTodaysLossAndMonitor) {
+  EXPECT_EQ(task_names(), (std::vector<std::string>{"classification", "survival", "regression"}));
+  EXPECT_EQ(find_task("classification")->default_loss(), "ce");
+  EXPECT_EQ(find_task("survival")->default_loss(), "cox");
+  EXPECT_EQ(find_task("regression")->default_loss(), "mse");
+  for (const TaskInfo& task : task_catalog()) {
+    EXPECT_EQ(task.monitor, "val/loss") << task.name;
+    EXPECT_EQ(task.monitor_mode, "min") << task.name;
+    EXPECT_EQ(resolve_task_loss(task.name, "auto", "here"), task.default_loss());
+  }
+  EXPECT_EQ(find_task("segmentation"), nullptr);
+  EXPECT_CONTAINS(user_error_of_resolve("segmentation"),
+                  "here: task 'segmentation' is not one this galien knows (classification, "
+                  "survival, regression)");
+}
+
+TEST(ConfigTrainerLoss, DefaultIsAutoAndATaskLossIsAccepted) {
+  const std::string dir = test_dir();
+  EXPECT_EQ(load_config(write(dir, "a.yaml", "name: a\n")).trainer.loss, "auto");
+  const Config focal = load_config(write(dir, "b.yaml", "trainer:\n  loss: focal\n"));
+  EXPECT_EQ(focal.trainer.loss, "focal");
+  const Config breslow =
+      load_config(write(dir, "c.yaml", "data:\n  task: survival\ntrainer:\n  loss: cox_breslow\n"));
+  EXPECT_EQ(breslow.trainer.loss, "cox_breslow");
+}
+
+TEST(ConfigTrainerLoss, LossTheTaskDoesNotAcceptNamesTheKeyTheTaskAndTheAllowedValues) {
+  const std::string dir = test_dir();
+  const std::string path =
+      write(dir, "r.yaml", "data:\n  task: regression\ntrainer:\n  loss: focal\n");
+  const std::string message = load_error(path);
+  EXPECT_CONTAINS(message, path + ":4:9: trainer.loss 'focal' is not a loss of task regression");
+  EXPECT_CONTAINS(message, "allowed for regression: mse (default), or auto (= mse)");
+  // The task from a base file, the loss from the command line.
+  const std::string base = write(dir, "base.yaml", "data:\n  task: survival\n");
+  const std::string child = write(dir, "child.yaml", "extends: base.yaml\n");
+  const std::string over = load_error(child, {"trainer.loss=ce"});
+  EXPECT_CONTAINS(over, "command-line override 'trainer.loss=ce'");
+  EXPECT_CONTAINS(over, "trainer.loss 'ce' is not a loss of task survival");
+  EXPECT_CONTAINS(over, "allowed for survival: cox (default), cox_breslow");
+}
+
+TEST(ConfigTrainerLoss, UnknownLossIsRefusedAtItsLineWithEveryValue) {
+  const std::string dir = test_dir();
+  const std::string path = write(dir, "d.yaml", "trainer:\n  loss: dice\n");
+  const std::string message = load_error(path);
+  EXPECT_CONTAINS(message, path + ":2:9");
+  EXPECT_CONTAINS(message, "trainer.loss");
+  EXPECT_CONTAINS(message, "auto, ce, focal, cox, cox_breslow, mse");
+}
+
+TEST(ConfigTrainerLoss, ConfigKeysListsItWithEachTasksLosses) {
+  const std::string text = describe_schema();
+  EXPECT_CONTAINS(text, "trainer.loss");
+  EXPECT_CONTAINS(text, "classification: ce (default), focal; survival: cox (default), "
+                        "cox_breslow; regression: mse (default)");
 }
 
 TEST(Suggest, ClosestMatchOnlyWhenNear) {
