@@ -213,6 +213,11 @@ if [ -n "$debs" ]; then
       target=$(readlink "$link")
       if [ -e "$prefix$target" ]; then ln -sfn "$prefix$target" "$link"; fi
     done < <(find "$prefix" -type l -lname '/*')
+    # dpkg -x runs no maintainer script: make the links update-alternatives would (mpirun ->
+    # mpirun.openmpi, ...).
+    for f in "$prefix"/usr/bin/*.openmpi; do
+      [ -e "$f" ] && [ ! -e "${f%.openmpi}" ] && ln -s "$(basename "$f")" "${f%.openmpi}"
+    done
     # Exported CMake targets (DCMTK's) name libraries by absolute path (/usr/lib/<triplet>/
     # libtiff.so): point each at the copy in the prefix when there is one, so the link does not
     # depend on this machine having the same -dev packages.
