@@ -7,6 +7,10 @@
 // Small sizes are timed over a loop of calls (at least --min-loop-bytes per timed sample), so a
 // sample is never a single microsecond-long call; the per-call time is reported.
 // Run: mpirun -np 2 --bind-to core build/bench/bench_gradient_sync [--repeats 9] [--max-mb 256]
+// On GPUs (bench/gpu_check.sh): --backend nccl, one rank per GPU: the raw NCCL allreduce of the
+// bytes (galien's NCCL backend, in place) and galien's bucketed sync over CUDA parameters through
+// it, each call ended by a stream synchronisation; one rank alone still measures the sync's own
+// cost (packing, launch) with no link in the way.
 // Prints one JSON object per size (median seconds per call over repeats, bus bandwidth in GB/s);
 // bench/run_all.sh runs it and writes the table.
 #include <mpi.h>
@@ -20,7 +24,10 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include <torch/cuda.h>
+
 #include "trainers/comm.h"
+#include "trainers/device.h"
 #include "trainers/gradient_sync.h"
 #include "trainers/reduce_backend.h"
 
@@ -44,6 +51,49 @@ double median_seconds(int repeats, int loop, const galien::Comm& comm, F&& body)
   return times[times.size() / 2];
 }
 
+// One line per size of NCCL figures: device buffers, every timed call complete on the GPU.
+void run_nccl(const galien::Comm& comm, int repeats, double max_mb, double bucket_mb,
+              double min_loop_mb) {
+  const torch::Device device = galien::choose_device("cuda", comm.local_rank());
+  auto backend = galien::make_nccl_backend(comm, device.index());
+  const double n = comm.size();
+  const auto on = torch::TensorOptions().device(device);
+  for (std::size_t bytes = 1024; bytes <= static_cast<std::size_t>(max_mb * 1024 * 1024); bytes *= 4) {
+    const auto count = static_cast<std::int64_t>(bytes / sizeof(float));
+    const int loop = static_cast<int>(
+        std::max<double>(1, std::ceil(min_loop_mb * 1024 * 1024 / static_cast<double>(bytes))));
+    auto buffer = torch::ones({count}, on);
+    const double nccl_s = median_seconds(repeats, loop, comm, [&] {
+      backend->reduce_now(buffer.data_ptr<float>(), buffer.data_ptr<float>(),
+                          static_cast<std::size_t>(count));
+      backend->wait_all();
+    });
+    std::vector<torch::Tensor> params;
+    const std::int64_t per = std::max<std::int64_t>(1, count / 8);
+    for (std::int64_t left = count; left > 0; left -= per) {
+      auto p = torch::zeros({std::min(per, left)}, on.requires_grad(true));
+      p.mutable_grad() = torch::ones_like(p);
+      params.push_back(p);
+    }
+    galien::BucketedGradientSync sync(params, *backend, bucket_mb);
+    const double galien_s = median_seconds(repeats, loop, comm, [&] {
+      sync.prepare(true);
+      sync.finish();
+      torch::cuda::synchronize(device.index());
+    });
+    const double bus = 2 * (n - 1) / n * static_cast<double>(bytes);
+    if (comm.is_root())
+      std::cout << nlohmann::json{{"backend", "nccl"}, {"bytes", bytes}, {"ranks", comm.size()},
+                                  {"repeats", repeats}, {"loop", loop}, {"nccl_s", nccl_s},
+                                  {"galien_s", galien_s}, {"nccl_bus_GBps", bus / nccl_s / 1e9},
+                                  {"galien_bus_GBps", bus / galien_s / 1e9},
+                                  {"galien_over_nccl", nccl_s / galien_s},
+                                  {"buckets", sync.num_buckets()}}
+                       .dump()
+                << std::endl;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,8 +105,20 @@ int main(int argc, char** argv) {
   app.add_option("--max-mb", max_mb);
   app.add_option("--bucket-mb", bucket_mb);
   app.add_option("--min-loop-mb", min_loop_mb, "bytes moved per timed sample, at least");
+  std::string backend_name = "mpi";
+  app.add_option("--backend", backend_name, "mpi (host buffers) or nccl (one GPU per rank)")
+      ->check(CLI::IsMember({"mpi", "nccl"}));
   CLI11_PARSE(app, argc, argv);
   const galien::Comm comm = galien::Comm::world();
+  if (backend_name == "nccl") {
+    try {
+      run_nccl(comm, repeats, max_mb, bucket_mb, min_loop_mb);
+    } catch (const std::exception& e) {
+      std::cerr << "bench_gradient_sync: error: " << e.what() << "\n";
+      return 2;
+    }
+    return 0;
+  }
   torch::set_num_threads(1);
   const double n = comm.size();
   for (std::size_t bytes = 1024; bytes <= static_cast<std::size_t>(max_mb * 1024 * 1024); bytes *= 4) {

@@ -7,7 +7,17 @@
 //
 //   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 build/bench/bench_step_time configs/wdbc-mlp.yaml \
 //       --name wdbc-mlp --features 30 --classes 2 --batch 32
+//
+// On a GPU (bench/gpu_check.sh): --device cuda --precision bf16 --channels-last times the same
+// step (trainer.precision's AutocastScope, trainers/precision.h) as one block of --repeats steps
+// after --warmup steps, with one synchronisation at the end (throughput, as
+// bench/gpu_resnet_torch.py times PyTorch eager), and adds images/s and the CUDA caching
+// allocator's peak allocated bytes (torch.cuda.max_memory_allocated's figure).
+#include <torch/cuda.h>
 #include <torch/torch.h>
+#if defined(GALIEN_TORCH_CUDA)
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -22,6 +32,8 @@
 #include "core/config/config.h"
 #include "core/error.h"
 #include "models/registry.h"
+#include "trainers/device.h"
+#include "trainers/precision.h"
 
 namespace {
 
@@ -69,6 +81,36 @@ std::vector<std::int64_t> parse_dims(const std::string& text) {
   return dims;
 }
 
+// Peak bytes the caching allocator handed out on `device` since the last reset; -1 without a
+// CUDA build of LibTorch (the figure is then not measured, not zero).
+std::int64_t cuda_peak_allocated(const torch::Device& device) {
+#if defined(GALIEN_TORCH_CUDA)
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+  return stats.allocated_bytes[0].peak;  // StatType::AGGREGATE
+#else
+  (void)device;
+  return -1;
+#endif
+}
+
+void cuda_reset_peak(const torch::Device& device) {
+#if defined(GALIEN_TORCH_CUDA)
+  c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#else
+  (void)device;
+#endif
+}
+
+// Conv weights (4D/5D) in channels-last order, as torch's Module.to(memory_format=...) does;
+// LibTorch's C++ Module::to takes no memory format.
+void to_channels_last(torch::nn::Module& model) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : model.parameters()) {
+    if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    if (p.dim() == 5) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast3d));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,7 +118,9 @@ int main(int argc, char** argv) {
   std::string config_path, name, image;
   std::vector<std::string> overrides;
   std::int64_t features = 0, batch = 32;
-  int classes = 2, repeats = 11, threads = 1;
+  int classes = 2, repeats = 11, threads = 1, warmup = 2;
+  std::string device_setting = "cpu", precision = "fp32";
+  bool channels_last = false;
   app.add_option("config", config_path, "YAML config (its model: section is used)")->required();
   app.add_option("overrides", overrides, "key.path=value overrides");
   app.add_option("--name", name, "entry name")->required();
@@ -86,6 +130,12 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "samples per step");
   app.add_option("--repeats", repeats, "timed steps (median)");
   app.add_option("--threads", threads, "intra-op threads (also set OPENBLAS_NUM_THREADS)");
+  app.add_option("--warmup", warmup, "untimed steps first (cuDNN autotuning, allocator)");
+  app.add_option("--device", device_setting, "cpu or cuda (trainer.device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  app.add_option("--precision", precision, "fp32 or bf16 (autocast, trainer.precision)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
+  app.add_flag("--channels-last", channels_last, "NHWC weights and images (image models)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -98,30 +148,63 @@ int main(int argc, char** argv) {
     const auto dims = parse_dims(image);
     if (dims.size() == 3) shape.image = {dims[0], 0, dims[1], dims[2]};
     if (dims.size() == 4) shape.image = {dims[0], dims[1], dims[2], dims[3]};
+    const torch::Device device = galien::choose_device(device_setting, 0);
+    const bool cuda = device.is_cuda();
+    // cuDNN picks the fastest convolution algorithm per shape, as torch.backends.cudnn.benchmark
+    // in the PyTorch peer.
+    if (cuda) at::globalContext().setBenchmarkCuDNN(true);
     auto model = galien::make_model(config.model, shape);
+    model->to(device);
+    if (channels_last) to_channels_last(*model);
     model->train();
     torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
 
     galien::ModelInputs inputs;
-    if (features > 0) inputs.features = torch::randn({batch, features});
+    const auto on = torch::TensorOptions().device(device);
+    if (features > 0) inputs.features = torch::randn({batch, features}, on);
     std::int64_t voxels = 0;
     if (shape.image.present()) {
       std::vector<std::int64_t> sizes{batch, shape.image.channels};
       if (shape.image.is_volume()) sizes.push_back(shape.image.depth);
       sizes.push_back(shape.image.height);
       sizes.push_back(shape.image.width);
-      inputs.image = torch::randn(sizes);
+      inputs.image = torch::randn(sizes, on);
+      if (channels_last)
+        inputs.image = inputs.image.contiguous(shape.image.is_volume()
+                                                   ? torch::MemoryFormat::ChannelsLast3d
+                                                   : torch::MemoryFormat::ChannelsLast);
       voxels = std::max<std::int64_t>(1, shape.image.depth) * shape.image.height * shape.image.width;
     }
     // Any scalar of the output costs the same backward; squares keep every output in the graph.
+    const bool bf16 = galien::use_bf16(precision);
     auto step = [&] {
       optimizer.zero_grad();
-      model->forward(inputs).square().mean().backward();
+      torch::Tensor loss;
+      {
+        galien::AutocastScope autocast(bf16, device);  // forward only, as the trainer does
+        loss = model->forward(inputs).to(torch::kFloat).square().mean();
+      }
+      loss.backward();
       optimizer.step();
     };
-    step();
-    step();
-    const Timing step_ms = median_ms(repeats, step);
+    for (int w = 0; w < warmup; ++w) step();
+    Timing step_ms{};
+    std::int64_t peak_bytes = -1;
+    if (cuda) {
+      // Kernels run asynchronously: time a block of steps with one synchronisation at its end.
+      torch::cuda::synchronize();
+      cuda_reset_peak(device);
+      const auto t0 = Clock::now();
+      const double c0 = cpu_now_ms();
+      for (int r = 0; r < repeats; ++r) step();
+      torch::cuda::synchronize();
+      step_ms.cpu_ms = (cpu_now_ms() - c0) / repeats;
+      step_ms.wall_ms =
+          std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / repeats;
+      peak_bytes = cuda_peak_allocated(device);
+    } else {
+      step_ms = median_ms(repeats, step);
+    }
 
     const auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
     torch::mm(a, b);
@@ -146,7 +229,14 @@ int main(int argc, char** argv) {
                             {"wall_ms_per_step", step_ms.wall_ms},
                             {"cpu_gemm_gflops", gemm_gflops},
                             {"wall_gemm_ms", gemm_ms.wall_ms},
-                            {"load_average", load_average()}};
+                            {"load_average", load_average()},
+                            {"device", galien::describe_device(device)},
+                            {"precision", precision},
+                            {"channels_last", channels_last},
+                            {"warmup", warmup},
+                            {"timing", cuda ? "block of repeats steps, one sync" : "median"},
+                            {"samples_per_s", batch / (step_ms.wall_ms * 1e-3)}};
+    if (cuda) entry["cuda_peak_allocated_bytes"] = peak_bytes;
     std::cout << entry.dump() << std::endl;
   } catch (const galien::UserError& e) {
     std::cerr << "bench_step_time: error: " << e.what() << "\n";

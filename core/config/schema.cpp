@@ -299,8 +299,8 @@ const std::vector<FieldSpec>& config_schema() {
             "dropout probability after each hidden layer"),
       field("model.activation", member(&Config::model, &ModelConfig::activation),
             one_of({"relu", "gelu", "selu", "tanh"}), "activation after each hidden layer"),
-      field("model.depth", member(&Config::model, &ModelConfig::depth), closed(18, 34),
-            "ResNet depth (resnet2d, resnet3d, fusion): 18 or 34"),
+      field("model.depth", member(&Config::model, &ModelConfig::depth), closed(18, 101),
+            "ResNet depth (resnet2d, resnet3d, fusion): 18, 34, 50 or 101"),
       field("model.small_input", member(&Config::model, &ModelConfig::small_input),
             "ResNet stem for small images (MedMNIST 28x28, 64x64): 3x3 conv, stride 1, "
             "no max-pool"),

@@ -126,6 +126,38 @@ TEST(Models, ResNet2dMatchesTorchvisionCounts) {
   EXPECT_EQ(count_parameters(*make_model(config, image_shape(3, 0, 224, 224, 1000))), 21797672);
 }
 
+// torchvision resnet50 / resnet101 (v1.5 bottlenecks), 3 channels, 1000 classes. Built once:
+// each costs ~0.5 s of He initialisation on one core; no forward pass at 224x224.
+TEST(Models, ResNet2dBottleneckDepthsMatchTorchvisionCounts) {
+  ModelConfig config = config_for("resnet2d");
+  config.depth = 50;
+  EXPECT_EQ(count_parameters(*make_model(config, image_shape(3, 0, 224, 224, 1000))), 25557032);
+  config.depth = 101;
+  EXPECT_EQ(count_parameters(*make_model(config, image_shape(3, 0, 224, 224, 1000))), 44549160);
+}
+
+// The bottleneck path end to end on a small input: stride lands on the 3x3 conv (a 32x32 image
+// reaches stage 4 at 1x1 and the head sees 32 * base features), and a backward pass reaches
+// every parameter.
+TEST(Models, ResNet50SmallForwardBackward) {
+  ModelConfig config = config_for("resnet2d");
+  config.depth = 50;
+  config.base_channels = 4;
+  auto model = make_model(config, image_shape(2, 0, 32, 32, 3));
+  ModelInputs inputs;
+  inputs.image = torch::randn({2, 2, 32, 32});
+  auto out = model->forward(inputs);
+  EXPECT_EQ(out.sizes(), (std::vector<std::int64_t>{2, 3}));
+  out.square().mean().backward();
+  for (const auto& p : model->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+  }
+  // Head: Linear(32 * base = 128, 3).
+  auto fc = model->named_parameters().find("fc.weight");
+  ASSERT_NE(fc, nullptr);
+  EXPECT_EQ(fc->sizes(), (std::vector<std::int64_t>{3, 128}));
+}
+
 TEST(Models, ResNet2dSmallInputStemForMedMnist) {
   ModelConfig config = config_for("resnet2d");
   config.small_input = true;
@@ -143,8 +175,17 @@ TEST(Models, ResNet2dSmallInputStemForMedMnist) {
 
 TEST(Models, ResNet2dRefusesBadDepthAndVolumes) {
   ModelConfig config = config_for("resnet2d");
-  config.depth = 20;
-  EXPECT_THROW(make_model(config, image_shape(1, 0, 28, 28, 2)), UserError);
+  for (int depth : {20, 35, 49, 52, 100}) {
+    config.depth = depth;  // inside the schema's 18..101 range, not a ResNet depth
+    try {
+      make_model(config, image_shape(1, 0, 28, 28, 2));
+      FAIL() << depth << ": no error";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("model.depth " + std::to_string(depth)),
+                std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("50 or 101"), std::string::npos) << e.what();
+    }
+  }
   config.depth = 18;
   EXPECT_THROW(make_model(config, image_shape(1, 16, 32, 32, 2)), UserError);
   EXPECT_THROW(make_model(config, {10, 2}), UserError);  // no image at all
