@@ -41,11 +41,13 @@ Json to_json(const SplitInfo& split) {
 Json to_json(const Manifest& m) {
   Json features = Json::array();
   for (const FeatureInfo& f : m.features) {
-    features.push_back({{"name", f.name},
-                        {"kind", f.kind},
-                        {"source", f.source},
-                        {"mean", f.mean},
-                        {"std", f.std}});
+    Json feature = {{"name", f.name},
+                    {"kind", f.kind},
+                    {"source", f.source},
+                    {"mean", f.mean},
+                    {"std", f.std}};
+    if (!f.transform.empty()) feature["transform"] = f.transform;
+    features.push_back(feature);
   }
   Json splits = Json::object();
   for (const auto& [name, split] : m.splits) splits[name] = to_json(split);
@@ -234,7 +236,7 @@ Manifest from_json(const Json& j, const std::string& path) {
   for (const Json& f : j.at("features")) {
     m.features.push_back({f.at("name").get<std::string>(), f.at("kind").get<std::string>(),
                           f.at("source").get<std::string>(), f.at("mean").get<double>(),
-                          f.at("std").get<double>()});
+                          f.at("std").get<double>(), f.value("transform", std::string())});
   }
   for (const auto& [name, split] : j.at("splits").items()) {
     m.splits[name] = split_from_json(split, path);

@@ -16,6 +16,7 @@ struct FeatureInfo {
   std::string source;      // source column
   double mean = 0.0;       // train-only statistics applied to numeric columns (0/1 for one-hot)
   double std = 1.0;
+  std::string transform;   // 1.4: data.transforms applied before standardisation ("log", "clip:0:100"); "" = none
 };
 
 struct ShardEntry {

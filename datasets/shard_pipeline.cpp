@@ -18,6 +18,7 @@
 #include "datasets/shard.h"
 #include "datasets/shard_output.h"
 #include "datasets/shard_store.h"
+#include "datasets/split_check.h"
 #include "datasets/split.h"
 #include "datasets/tabular.h"
 #include "datasets/test_table.h"
@@ -124,7 +125,7 @@ SplitInfo write_split(const std::string& dir, const std::string& name, const Spl
 }
 
 Json privacy_report(const Config& config, const EncodedTable& table, const Manifest& manifest,
-                    const TestTable* test) {
+                    const TestTable* test, const WrittenSplits& written) {
   const auto& id_column = config.data.patient_id_column;
   const std::string under_key =
       "HMAC-SHA256 pseudonym (64 hex digits) under key id " + manifest.key_id;
@@ -134,8 +135,11 @@ Json privacy_report(const Config& config, const EncodedTable& table, const Manif
     method = "each value of column '" + *id_column + "' was replaced by its " + under_key +
              "; raw IDs are in no output file";
   }
-  Json patients = Json::object();
-  for (const auto& [name, split] : manifest.splits) patients[name] = split.num_patients;
+  Json patients = Json::object(), samples = Json::object();
+  for (const auto& [name, split] : manifest.splits) {
+    patients[name] = split.num_patients;
+    samples[name] = split.num_samples;
+  }
   Json test_table = nullptr;
   if (test) {
     const TestTableInfo& info = *manifest.test_table;
@@ -155,6 +159,19 @@ Json privacy_report(const Config& config, const EncodedTable& table, const Manif
                   {"pseudonymisation", keys},
                   {"policy", test->policy->report()}};
   }
+  Json event_coding = nullptr;
+  if (table.task == "survival") {
+    std::int64_t events = 0;
+    for (std::uint8_t e : table.event) events += e;
+    event_coding = {{"column", config.data.event_column},
+                    {"event_values", config.data.event_values},
+                    {"censored_values", config.data.censored_values},
+                    {"events", events},
+                    {"censored", static_cast<std::int64_t>(table.event.size()) - events}};
+  }
+  Json transforms = Json::object();
+  for (const FeatureInfo& f : table.features)
+    if (!f.transform.empty()) transforms[f.name] = f.transform;
   return {{"source_file", manifest.source_file},
           {"source_sha256", manifest.source_sha256},
           {"key_id", manifest.key_id},
@@ -166,8 +183,14 @@ Json privacy_report(const Config& config, const EncodedTable& table, const Manif
            "into any output"},
           {"rejected_rows", manifest.rejected_rows},
           {"patients_per_split", patients},
-          {"patients_in_more_than_one_split", 0},
-          {"split_disjointness_verified", true},
+          {"samples_per_split", samples},
+          {"patients_in_more_than_one_split", written.patients_in_several_splits},
+          {"split_disjointness_verified",
+           "the /pseudonym of every written shard was read back: " +
+               std::to_string(written.samples_read) + " samples of " +
+               std::to_string(written.patients) + " patients"},
+          {"event_coding", event_coding},
+          {"transforms", transforms},
           {"test_table", test_table}};
 }
 
@@ -217,18 +240,21 @@ Manifest describe(const Config& config, const EncodedTable& table, const std::st
 std::map<std::string, SplitSource> make_splits(const Config& config, const EncodedTable& table,
                                                const std::vector<std::string>& pseudonyms,
                                                const TestTable* test) {
-  // Survival stratifies on the event, which must then be one per patient.
-  const std::string label_name = table.task == "survival" ? "event (data.event)" : "label";
+  // Rows are samples; a patient's rows may differ in label, time or event. Survival stratifies
+  // each patient on whether any of its rows has the event.
+  const bool survival = table.task == "survival";
+  const std::string label_name = survival ? "event (data.event)" : "label";
   std::map<std::string, SplitSource> splits;
   for (auto& [name, part] : split_dataset(
-           {table.source, table.lines, pseudonyms, table.labels, table.classes.size(), label_name},
+           {table.source, table.lines, pseudonyms, table.labels, table.classes.size(), label_name,
+            survival},
            config.data)) {
     splits[name] = {std::move(part), &table, &pseudonyms};
   }
   if (test) {
     const EncodedTable& t = test->table;
     splits["test"] = {split_whole({t.source, t.lines, test->pseudonyms, t.labels,
-                                   t.classes.size(), label_name},
+                                   t.classes.size(), label_name, survival},
                                   config.data, "test"),
                       &t, &test->pseudonyms};
   }
@@ -273,8 +299,14 @@ ShardResult run_shard(const Config& config, bool overwrite) {
     manifest.splits[name] =
         write_split(dir, name, split.part, *split.table, *split.pseudonyms, manifest, keys);
   }
+  // The leakage check on the written shards themselves (the split was built disjoint; this
+  // proves what a reader will see).
+  const WrittenSplits written = check_written_splits(dir, manifest, keys);
+  GALIEN_CHECK(written.patients_in_several_splits == 0,
+               written.patients_in_several_splits << " patients are in more than one split of "
+                                                  << dir);
   // manifest.json last: its presence means the directory is complete.
-  Json report = privacy_report(config, table, manifest, test ? &*test : nullptr);
+  Json report = privacy_report(config, table, manifest, test ? &*test : nullptr, written);
   report.update(policy.report());
   write_privacy_reports(dir, report);  // privacy_report.json + privacy_report.md
   save_manifest(dir, manifest, keys);  // + manifest.json.hmac

@@ -15,9 +15,26 @@ namespace {
 constexpr std::array<const char*, 3> kSplits = {"val", "test", "train"};
 
 struct Patient {
-  std::int64_t label = 0;
+  std::int64_t label = 0;         // the stratum: the class the patient's split is balanced on
   std::vector<std::int64_t> rows;
 };
+
+// A patient's rows may be samples with labels of their own (visits, both eyes, several lesions):
+// the patient is stratified on its most frequent class (the lower index on a tie), or, with
+// `stratify_on_any` (survival: label = event), on whether any of its rows is 1.
+std::int64_t stratum_of(const Patient& patient, const SplitInput& input) {
+  std::vector<std::int64_t> counts(input.num_classes, 0);
+  for (std::int64_t r : patient.rows) ++counts[static_cast<std::size_t>(input.labels[r])];
+  if (input.stratify_on_any) {
+    for (std::size_t c = input.num_classes; c-- > 1;)
+      if (counts[c] > 0) return static_cast<std::int64_t>(c);
+    return 0;
+  }
+  std::size_t best = 0;
+  for (std::size_t c = 1; c < counts.size(); ++c)
+    if (counts[c] > counts[best]) best = c;
+  return static_cast<std::int64_t>(best);
+}
 
 // Patients in order of their first CSV line.
 std::vector<Patient> group_patients(const SplitInput& input) {
@@ -28,17 +45,10 @@ std::vector<Patient> group_patients(const SplitInput& input) {
         input.labels[r] >= 0 && input.labels[r] < static_cast<std::int64_t>(input.num_classes),
         "label index " << input.labels[r] << " out of range");
     auto [it, inserted] = index.emplace(input.pseudonyms[r], patients.size());
-    if (inserted) patients.push_back({input.labels[r], {}});
-    Patient& patient = patients[it->second];
-    if (patient.label != input.labels[r]) {
-      GALIEN_USER_ERROR(input.source << ": lines " << input.lines[patient.rows.front()] << " and "
-                                     << input.lines[r] << " belong to the same patient but have "
-                                     << "different values of the " << input.label_name << "; a "
-                                     << "patient-level split needs one per patient: fix one of "
-                                     << "the rows");
-    }
-    patient.rows.push_back(static_cast<std::int64_t>(r));
+    if (inserted) patients.emplace_back();
+    patients[it->second].rows.push_back(static_cast<std::int64_t>(r));
   }
+  for (Patient& patient : patients) patient.label = stratum_of(patient, input);
   return patients;
 }
 
@@ -89,10 +99,11 @@ std::array<std::size_t, 3> apportion(std::size_t n, const std::array<double, 3>&
   return counts;
 }
 
-void add_patient(SplitPart& part, const Patient& patient, std::vector<std::int64_t>& rows) {
+// Every row of the patient goes with it; class counts are of the rows (samples), each its own.
+void add_patient(SplitPart& part, const Patient& patient, std::vector<std::int64_t>& rows,
+                 const SplitInput& input) {
   ++part.num_patients;
-  part.class_counts[static_cast<std::size_t>(patient.label)] +=
-      static_cast<std::int64_t>(patient.rows.size());
+  for (std::int64_t r : patient.rows) ++part.class_counts[static_cast<std::size_t>(input.labels[r])];
   rows.insert(rows.end(), patient.rows.begin(), patient.rows.end());
 }
 
@@ -180,7 +191,7 @@ std::map<std::string, SplitPart> cross_validation_split(const SplitInput& input,
     std::vector<const Patient*> rest;
     for (const Patient* p : members) {
       if (position++ % folds == test_fold) {
-        add_patient(parts[1], *p, rows[1]);
+        add_patient(parts[1], *p, rows[1], input);
       } else {
         rest.push_back(p);
       }
@@ -189,7 +200,7 @@ std::map<std::string, SplitPart> cross_validation_split(const SplitInput& input,
     std::array<std::size_t, 3> counts = apportion(rest.size(), rest_fractions);
     std::size_t next = 0;
     for (std::size_t k : {std::size_t{0}, std::size_t{2}}) {
-      for (std::size_t i = 0; i < counts[k]; ++i) add_patient(parts[k], *rest[next++], rows[k]);
+      for (std::size_t i = 0; i < counts[k]; ++i) add_patient(parts[k], *rest[next++], rows[k], input);
     }
   }
   return deal_splits(parts, rows, {config.val_fraction > 0, true, true}, config, rng,
@@ -221,7 +232,7 @@ std::map<std::string, SplitPart> split_dataset(const SplitInput& input, const Da
     std::array<std::size_t, 3> counts = apportion(members.size(), fractions);
     std::size_t next = 0;
     for (std::size_t k = 0; k < 3; ++k) {
-      for (std::size_t i = 0; i < counts[k]; ++i) add_patient(parts[k], *members[next++], rows[k]);
+      for (std::size_t i = 0; i < counts[k]; ++i) add_patient(parts[k], *members[next++], rows[k], input);
     }
   }
   return deal_splits(parts, rows, {fractions[0] > 0, fractions[1] > 0, true}, config, rng,
@@ -237,7 +248,7 @@ SplitPart split_whole(const SplitInput& input, const DataConfig& config, const s
   SplitPart part;
   part.class_counts.assign(input.num_classes, 0);
   std::vector<std::int64_t> rows;
-  for (const Patient& p : patients) add_patient(part, p, rows);
+  for (const Patient& p : patients) add_patient(part, p, rows, input);
   std::mt19937_64 rng(mix_seed(config.split_seed, kTestTableStream));
   deal_to_shards(name, std::move(rows), config, rng, part, patients.size());
   return part;

@@ -1,5 +1,7 @@
-// Patient-level stratified train/val/test split: all rows of a patient land in one split, each
-// split's share of every class is as close to the configured fraction as whole patients allow,
+// Patient-level stratified train/val/test split: all rows of a patient land in one split (rows
+// are samples and may have labels of their own), each split's share of every patient stratum
+// (the patient's most frequent class; survival: any event) is as close to the configured
+// fraction as whole patients allow,
 // and each split is cut into shards of equal size (within one row). Depends only on the row order
 // and data.split.seed (and cv.repeat, cv.fold), never on the pseudonyms, so a new key gives the
 // same split.
@@ -27,6 +29,9 @@ struct SplitInput {
   std::vector<std::int64_t> labels;     // class index of each row
   std::size_t num_classes = 0;
   std::string label_name = "label";     // what a class is, for messages ("event" for survival)
+  // Rows are samples; a patient may have several with different labels. Stratify each patient
+  // on its most frequent class, or with `stratify_on_any` (survival) on any row being class 1.
+  bool stratify_on_any = false;
 };
 
 struct SplitPart {
@@ -39,8 +44,7 @@ struct SplitPart {
 
 // Keys "train", "val", "test"; "val" or "test" is absent when its fraction is 0 (data.split.val,
 // data.split.test; with cv, test is the fold). Uses data.split.{val,test,seed}, cv.* and
-// data.shards. Throws UserError for a patient with two labels (naming the CSV lines), an empty
-// split, or a split with fewer rows than shards, each saying which setting to change.
+// data.shards. Throws UserError for an empty split, or a split with fewer rows than shards, each saying which setting to change.
 std::map<std::string, SplitPart> split_dataset(const SplitInput& input, const DataConfig& config);
 
 // Every row of `input` (the external test table, data.test_csv) in one split, dealt to

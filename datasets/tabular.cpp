@@ -5,10 +5,12 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 #include <tuple>
 
 #include "core/error.h"
+#include "datasets/feature_transforms.h"
 
 namespace galien {
 namespace {
@@ -152,6 +154,29 @@ bool is_survival(const DataConfig& config) { return config.task == "survival"; }
 bool is_regression(const DataConfig& config) { return config.task == "regression"; }
 
 // The target keys data.task needs, and none that it would ignore.
+// Whether the raw cell `value` is one of `codes`: the same text, or the same number ("2.0" is 2).
+bool is_code(std::string_view value, const std::vector<std::string>& codes) {
+  double number = 0.0;
+  auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  const bool numeric = error == std::errc() && end == value.data() + value.size();
+  for (const std::string& code : codes) {
+    if (trim(code) == value) return true;
+    double code_number = 0.0;
+    const std::string_view c = trim(code);
+    auto [code_end, code_error] = std::from_chars(c.data(), c.data() + c.size(), code_number);
+    if (numeric && code_error == std::errc() && code_end == c.data() + c.size() &&
+        code_number == number)
+      return true;
+  }
+  return false;
+}
+
+std::string codes_text(const std::vector<std::string>& codes) {
+  std::string text;
+  for (const std::string& code : codes) text += (text.empty() ? "" : ", ") + code;
+  return "[" + text + "]";
+}
+
 void check_task_keys(const DataConfig& config) {
   const std::string& task = config.task;
   if (task != "classification" && task != "survival" && task != "regression") {
@@ -168,7 +193,20 @@ void check_task_keys(const DataConfig& config) {
       GALIEN_USER_ERROR("data.task is survival: set data.time (time column, a number >= 0) and "
                         << "data.event (event column, 1 = event, 0 = censored)");
     }
+    if (config.event_values.empty() || config.censored_values.empty())
+      GALIEN_USER_ERROR("data.event_values and data.censored_values must each name at least one "
+                        "raw value of data.event");
+    for (const std::string& code : config.event_values) {
+      if (is_code(trim(code), config.censored_values)) {
+        GALIEN_USER_ERROR("data.event_values and data.censored_values both hold " << code
+                          << ": a raw value means either the event or censoring");
+      }
+    }
   } else {
+    if (config.event_values != std::vector<std::string>{"1"} ||
+        config.censored_values != std::vector<std::string>{"0"})
+      GALIEN_USER_ERROR("data.event_values and data.censored_values are for data.task: survival, "
+                        "but data.task is " << task << ": remove them");
     if (config.label_column.empty()) {
       GALIEN_USER_ERROR("data.label is not set: name the "
                         << (is_regression(config) ? "numeric target column" : "label column"));
@@ -327,14 +365,39 @@ std::map<std::size_t, std::vector<std::string>> categories_like(
   return categories;
 }
 
+// data.transforms, each naming a numeric feature column of `csv`.
+std::map<std::string, FeatureTransform> checked_transforms(const CsvTable& csv,
+                                                           const RoleTable& roles,
+                                                           const DataConfig& config) {
+  std::map<std::string, FeatureTransform> transforms = parse_feature_transforms(config.transforms);
+  for (const auto& [column, transform] : transforms) {
+    const int index = csv.column_index(column);
+    if (index < 0) {
+      GALIEN_USER_ERROR("data.transforms names column '" << column << "', which is not in "
+                        << csv.path << suggestion(column, csv.header));
+    }
+    if (!encodes_as_number(roles[static_cast<std::size_t>(index)])) {
+      GALIEN_USER_ERROR("data.transforms: column '" << column << "' of " << csv.path << " is not "
+                        << "a numeric feature (data.numeric): transforms apply to numeric features "
+                        << "only");
+    }
+  }
+  return transforms;
+}
+
 // Feature columns in CSV order; a categorical column expands to one feature per category.
 std::vector<FeatureInfo> make_features(
     const CsvTable& csv, const RoleTable& roles,
-    const std::map<std::size_t, std::vector<std::string>>& categories) {
+    const std::map<std::size_t, std::vector<std::string>>& categories,
+    const std::map<std::string, FeatureTransform>& transforms) {
   std::vector<FeatureInfo> features;
   for (std::size_t c = 0; c < roles.size(); ++c) {
     const std::string& column = csv.header[c];
-    if (encodes_as_number(roles[c])) features.push_back({column, "numeric", column, 0.0, 1.0});
+    if (encodes_as_number(roles[c])) {
+      auto t = transforms.find(column);
+      features.push_back({column, "numeric", column, 0.0, 1.0,
+                          t == transforms.end() ? "" : t->second.text});
+    }
     if (!encodes_as_category(roles[c])) continue;
     for (const std::string& value : categories.at(c)) {
       features.push_back({column + "=" + value, "onehot", column, 0.0, 1.0});
@@ -350,12 +413,29 @@ std::vector<FeatureInfo> make_features(
 // `main_source`: for the test table, the main table's path; a category it lacks has no feature.
 void append_features(const CsvTable& csv, const CsvRow& row, const RoleTable& roles,
                      const std::map<std::size_t, std::vector<std::string>>& categories,
+                     const std::map<std::string, FeatureTransform>& transforms,
                      std::vector<double>& values, const std::string& main_source = "") {
   for (std::size_t c = 0; c < roles.size(); ++c) {
     const std::string& field = row.fields[c];
     if (encodes_as_number(roles[c])) {
-      values.push_back(is_missing(field) ? std::numeric_limits<double>::quiet_NaN()
-                                         : parse_number(field, csv, row.line, csv.header[c]));
+      if (is_missing(field)) {
+        values.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      double value = parse_number(field, csv, row.line, csv.header[c]);
+      auto t = transforms.find(csv.header[c]);
+      if (t != transforms.end()) {
+        const std::optional<double> transformed = t->second.apply(value);
+        if (!transformed) {
+          GALIEN_USER_ERROR(csv.path << ":" << row.line << ": column '" << csv.header[c]
+                                     << "' (data.transforms: " << csv.header[c] << "="
+                                     << t->second.text << "): a value outside the transform's "
+                                     << "domain (" << t->second.domain() << "; value not shown): "
+                                     << "fix the cell, choose log1p or clip, or leave it missing");
+        }
+        value = *transformed;
+      }
+      values.push_back(value);
     } else if (encodes_as_category(roles[c])) {
       std::string category = category_of(field);
       const std::vector<std::string>& known = categories.at(c);
@@ -371,9 +451,10 @@ void append_features(const CsvTable& csv, const CsvRow& row, const RoleTable& ro
   }
 }
 
-// Survival time and event of one row: a time must be a finite number >= 0, an event 0 or 1.
+// Survival time and event of one row: a time must be a finite number >= 0; the event's raw value
+// must be one of data.event_values (-> 1) or data.censored_values (-> 0).
 void append_survival(const CsvTable& csv, const CsvRow& row, int time_index, int event_index,
-                     EncodedTable& table) {
+                     const DataConfig& config, EncodedTable& table) {
   const std::string& time_column = csv.header[static_cast<std::size_t>(time_index)];
   double time = parse_number(row.fields[static_cast<std::size_t>(time_index)], csv, row.line,
                              time_column);
@@ -384,21 +465,25 @@ void append_survival(const CsvTable& csv, const CsvRow& row, int time_index, int
                                << "cell or leave the row out");
   }
   const std::string& event_column = csv.header[static_cast<std::size_t>(event_index)];
-  double event = parse_number(row.fields[static_cast<std::size_t>(event_index)], csv, row.line,
-                              event_column);
-  if (event != 0 && event != 1) {
+  const std::string_view raw = trim(row.fields[static_cast<std::size_t>(event_index)]);
+  const bool event = is_code(raw, config.event_values);
+  if (!event && !is_code(raw, config.censored_values)) {
     GALIEN_USER_ERROR(csv.path << ":" << row.line << ": column '" << event_column
-                               << "' (data.event): the event must be 1 (event observed) or 0 "
-                               << "(censored); recode the column");
+                               << "' (data.event): a value that is in neither data.event_values "
+                               << codes_text(config.event_values) << " nor data.censored_values "
+                               << codes_text(config.censored_values) << " (value not shown): add "
+                               << "it to the list it belongs to (R's survival coding: "
+                               << "event_values: [2], censored_values: [1]), or fix the cell");
   }
   table.time.push_back(time);
-  table.event.push_back(static_cast<std::uint8_t>(event));
+  table.event.push_back(event ? 1 : 0);
 }
 
 // What encode_table and encode_test_table share once the classes and categories are known.
 struct Encoding {
   const RoleTable& roles;
   const std::map<std::size_t, std::vector<std::string>>& categories;
+  const std::map<std::string, FeatureTransform>& transforms;
   std::string main_source;  // test table: the main table's path, for messages
   std::string key_namespace;
 };
@@ -413,7 +498,7 @@ void encode_rows(const CsvTable& csv, const DataConfig& config,
   for (const CsvRow* row : kept) {
     table.lines.push_back(row->line);
     if (is_survival(config)) {
-      append_survival(csv, *row, time_index, event_index, table);
+      append_survival(csv, *row, time_index, event_index, config, table);
       table.labels.push_back(table.event.back());
     } else if (is_regression(config)) {
       table.target.push_back(parse_number(row->fields[static_cast<std::size_t>(label_index)], csv,
@@ -427,7 +512,7 @@ void encode_rows(const CsvTable& csv, const DataConfig& config,
     table.patient_keys.push_back(
         e.key_namespace + (id_index >= 0 ? std::string(trim(row->fields[id_index]))
                                          : "row:" + std::to_string(row->line)));
-    append_features(csv, *row, e.roles, e.categories, table.values, e.main_source);
+    append_features(csv, *row, e.roles, e.categories, e.transforms, table.values, e.main_source);
   }
 }
 
@@ -484,12 +569,13 @@ EncodedTable encode_table(const CsvTable& csv, const DataConfig& config) {
   table.classes = make_classes(csv, kept, label_index, config);
   auto categories = collect_categories(roles, kept);
   for (const auto& [c, values] : categories) table.categories[csv.header[c]] = values;
-  table.features = make_features(csv, roles, categories);
+  const auto transforms = checked_transforms(csv, roles, config);
+  table.features = make_features(csv, roles, categories, transforms);
   for (std::size_t c = 0; c < roles.size(); ++c) {
     if (roles[c] == Role::kDrop) table.dropped_columns.push_back(csv.header[c]);
   }
   table.header = csv.header;
-  encode_rows(csv, config, kept, Encoding{roles, categories, "", ""}, table);
+  encode_rows(csv, config, kept, Encoding{roles, categories, transforms, "", ""}, table);
   return table;
 }
 
@@ -533,8 +619,10 @@ EncodedTable encode_test_table(const CsvTable& unordered, const DataConfig& conf
   table.dropped_columns = main.dropped_columns;
   table.header = csv.header;
   auto categories = categories_like(csv, roles, main);
+  const auto transforms = checked_transforms(csv, roles, config);
   encode_rows(csv, config, kept,
-              Encoding{roles, categories, main.source, test_key_namespace(config)}, table);
+              Encoding{roles, categories, transforms, main.source, test_key_namespace(config)},
+              table);
   return table;
 }
 

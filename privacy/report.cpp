@@ -93,9 +93,21 @@ void risk_section(std::ostream& out, const Json& risk) {
 
 void split_section(std::ostream& out, const Json& r) {
   if (!r.contains("patients_per_split")) return;
-  out << "## Split\n\n- Patients per split: " << r["patients_per_split"].dump() << "\n"
-      << "- Patients in more than one split: " << field(r, "patients_in_more_than_one_split")
+  out << "## Split\n\n- Patients per split: " << r["patients_per_split"].dump() << "\n";
+  if (r.contains("samples_per_split"))
+    out << "- Samples per split: " << r["samples_per_split"].dump() << "\n";
+  out << "- Patients in more than one split: " << field(r, "patients_in_more_than_one_split")
       << " (verified on the output: " << field(r, "split_disjointness_verified") << ")\n\n";
+  if (r.contains("event_coding") && r["event_coding"].is_object()) {
+    const Json& e = r["event_coding"];
+    out << "## Event coding (data.event_values, data.censored_values)\n\n- Column "
+        << field(e, "column") << ": " << e["event_values"].dump() << " -> 1 (event, "
+        << field(e, "events") << " rows), " << e["censored_values"].dump() << " -> 0 (censored, "
+        << field(e, "censored") << " rows)\n\n";
+  }
+  if (r.contains("transforms") && r["transforms"].is_object() && !r["transforms"].empty())
+    out << "## Feature transforms (data.transforms)\n\n- " << r["transforms"].dump()
+        << ", applied before standardisation\n\n";
 }
 
 // data.test_csv (datasets/test_table.h): the second input, released as the test split.

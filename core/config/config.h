@@ -22,6 +22,9 @@ struct DataConfig {
   std::string task = "classification";            // data.task: classification | survival | regression
   std::string time_column;                        // data.time: survival time, numeric >= 0 (survival)
   std::string event_column;                       // data.event: 1 = event, 0 = censored (survival)
+  std::vector<std::string> event_values = {"1"};    // data.event_values: raw values that mean the event
+  std::vector<std::string> censored_values = {"0"}; // data.censored_values: raw values that mean censored
+  std::vector<std::string> transforms;            // data.transforms: ["bili=log", "y=clip:0:100"], before standardisation
   std::string test_csv;                           // data.test_csv: external test table, same columns; "" = none
   std::string test_patients = "shared";           // data.test_patients: shared | separate (IDs of the two tables)
   std::vector<std::string> classes;               // data.classes: raw label values in class-index order; empty = sorted unique values

@@ -183,6 +183,15 @@ const std::vector<FieldSpec>& config_schema() {
             "survival: time column (a number >= 0, e.g. days), written to /time"),
       field("data.event", member(&Config::data, &DataConfig::event_column),
             "survival: event column, 1 = event observed, 0 = censored; written to /event"),
+      field("data.event_values", member(&Config::data, &DataConfig::event_values),
+            "survival: raw values of data.event that mean the event, e.g. [2] for R's "
+            "1 = censored, 2 = dead; any value in neither list stops galien shard"),
+      field("data.censored_values", member(&Config::data, &DataConfig::censored_values),
+            "survival: raw values of data.event that mean censored, e.g. [0, 1] when 1 is a "
+            "competing outcome treated as censoring"),
+      field("data.transforms", member(&Config::data, &DataConfig::transforms),
+            "numeric feature transforms before standardisation: COLUMN=log | log1p | sqrt | "
+            "clip:LOW:HIGH, e.g. [bili=log, age=log1p]"),
       field("data.test_csv", member(&Config::data, &DataConfig::test_csv),
             "external test table with the same columns: all its rows form the test split "
             "(needs data.split.test: 0); empty = none"),

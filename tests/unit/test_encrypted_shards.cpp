@@ -509,12 +509,20 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 key_file, shard_dir, name = sys.argv[1:4]
 def hkdf(ikm, salt, info):
     return HKDF(hashes.SHA256(), 32, salt, info.encode()).derive(ikm)
-data_key = hkdf(open(key_file, 'rb').read(), None, 'galien data key v1')
 text = open(shard_dir + '/manifest.json', 'rb').read()
+manifest = json.loads(text)
+key_bytes = open(key_file, 'rb').read()
+if key_bytes.startswith(b'galien-data-key 1\n'):  # a data key file holds the dataset key
+    fields = dict(line.split(' ', 1) for line in key_bytes.decode().splitlines()[1:])
+    assert fields['dataset_id'] == manifest['dataset_id']
+    data_key = bytes.fromhex(fields['key'])
+else:                                            # the controller key: root, then dataset key
+    root = hkdf(key_bytes, None, 'galien data key v1')
+    data_key = hkdf(root, bytes.fromhex(manifest['dataset_salt']), 'galien dataset key v1')
+assert hashlib.sha256(b'galien dataset id v1' + bytes.fromhex(manifest['dataset_salt'])).hexdigest()[:16] == manifest['dataset_id']
 sidecar = json.load(open(shard_dir + '/manifest.json.hmac'))
 mac = hmac.new(hkdf(data_key, None, 'galien manifest v1'), text, hashlib.sha256).hexdigest()
 assert mac == sidecar['hmac_sha256'], 'manifest HMAC'
-manifest = json.loads(text)
 salt = bytes.fromhex(manifest['encryption']['salt'])
 blob = open(shard_dir + '/' + name, 'rb').read()
 assert hashlib.sha256(blob).hexdigest() in text.decode()
@@ -527,11 +535,17 @@ plain = AESGCM(hkdf(data_key, salt, 'galien shard v1:' + name)).decrypt(
 f = h5py.File(io.BytesIO(plain), 'r')
 print(f['features'].shape[0], f['features'].shape[1], f.attrs['shard_index'])
 )";
-  const std::string out = d.dir + "/python.out";
-  const std::string command = "/usr/bin/python3 " + script + " " + d.dir + "/key.bin " +
-                              d.encrypted.shard_dir + " " + entry.file + " > " + out + " 2>&1";
-  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(out);
-  EXPECT_EQ(read_file(out), std::to_string(entry.num_samples) + " 30 1\n");
+  // With the controller key, and with the data key derived for this dataset.
+  const std::string data_key = d.dir + "/data.key";
+  write_data_key_file(data_key, DataKeyFile{manifest.dataset_id, d.keys.key_id(),
+                                            d.keys.dataset_key(dataset_identity(manifest))});
+  for (const std::string& key : {d.dir + "/key.bin", data_key}) {
+    const std::string out = d.dir + "/python.out";
+    const std::string command = "/usr/bin/python3 " + script + " " + key + " " +
+                                d.encrypted.shard_dir + " " + entry.file + " > " + out + " 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0) << key << "\n" << read_file(out);
+    EXPECT_EQ(read_file(out), std::to_string(entry.num_samples) + " 30 1\n");
+  }
 }
 
 // Shard directories of format <= 1.3 have no dataset identity: the controller key still

@@ -167,7 +167,8 @@ TEST(SurvivalEncoding, BadTimesAndEventsNameFileLineAndColumn) {
   std::string negative = error("B,60,-3,0\n");
   EXPECT_CONTAINS(negative, "t.csv:3: column 't' (data.time): a negative survival time");
   EXPECT_EQ(negative.find("-3"), std::string::npos) << "cell values are not quoted";
-  EXPECT_CONTAINS(error("B,60,3,2\n"), "t.csv:3: column 'e' (data.event): the event must be 1");
+  EXPECT_CONTAINS(error("B,60,3,2\n"), "t.csv:3: column 'e' (data.event): a value that is in "
+                                      "neither data.event_values [1] nor data.censored_values [0]");
   EXPECT_CONTAINS(error("B,60,3,0.5\n"), "t.csv:3: column 'e' (data.event)");
   EXPECT_CONTAINS(error("B,60,soon,0\n"), "t.csv:3: column 't': the value is not a number");
   EXPECT_CONTAINS(error("B,60,inf,0\n"), "t.csv:3: column 't': 'inf' is not a finite number");
@@ -430,20 +431,106 @@ TEST(CrossValidation, BadSettingsSayWhatToChange) {
   EXPECT_EQ(split_dataset(input, config).at("test").num_patients, 1);
 }
 
-TEST(SplitFractions, APatientWithTwoEventsIsNamedByLines) {
+// Rows are samples: a patient's rows may have different events; they stay in one split, and
+// the patient is stratified on having any event.
+TEST(SplitFractions, APatientsRowsWithDifferentEventsStayTogether) {
   const std::string dir = scratch("two_events");
-  write_file_atomic(dir + "/s.csv", "id,age,t,e\nA,50,10,1\nB,60,5,0\nA,50,12,0\n");
+  std::string text = "id,age,t,e\nA,50,10,1\nB,60,5,0\nA,50,12,0\n";
+  for (int p = 0; p < 30; ++p)
+    for (int visit = 0; visit < 1 + p % 3; ++visit)
+      text += "P" + std::to_string(p) + "," + std::to_string(40 + visit) + "," +
+              std::to_string(10 + visit) + "," + std::to_string((p + visit) % 2) + "\n";
+  write_file_atomic(dir + "/s.csv", text);
   Config config;
   config.data = survival_config();
   config.data.csv = dir + "/s.csv";
   config.data.shard_dir = dir + "/shards";
   config.data.shards = 1;
-  config.data.val_fraction = 0;
-  config.data.test_fraction = 0;
+  config.data.val_fraction = 0.2;
+  config.data.test_fraction = 0.2;
   config.privacy.key_file = new_key(dir);
-  EXPECT_CONTAINS(user_error_of([&] { quiet_shard(config); }),
-                  "s.csv: lines 2 and 4 belong to the same patient but have different values of "
-                  "the event (data.event)");
+  const ShardResult result = quiet_shard(config);
+  std::map<std::string, std::set<std::string>> splits_of;
+  std::int64_t samples = 0, patients = 0;
+  for (const auto& [name, split] : result.manifest.splits) {
+    samples += split.num_samples;
+    patients += split.num_patients;
+    for (const ShardData& shard : read_split(result, name))
+      for (const std::string& pseudonym : shard.pseudonyms) splits_of[pseudonym].insert(name);
+  }
+  EXPECT_EQ(samples, 3 + 60);  // 30 patients with 1, 2 or 3 rows, plus A (2) and B (1)
+  EXPECT_EQ(patients, 32);
+  EXPECT_EQ(splits_of.size(), 32u);
+  for (const auto& [pseudonym, names] : splits_of) EXPECT_EQ(names.size(), 1u);
+  const std::string report = read_file(result.shard_dir + "/privacy_report.json");
+  EXPECT_CONTAINS(report, "\"patients_in_more_than_one_split\": 0");
+  EXPECT_CONTAINS(report, "shard was read back: 63 samples of 32 patients");
+}
+
+// Event codes as R's survival package and competing-outcome tables write them.
+TEST(SurvivalEncoding, EventCodesMapRawValuesAndRefuseOthersByLine) {
+  DataConfig config = survival_config();
+  config.event_values = {"2"};
+  config.censored_values = {"1"};
+  EncodedTable t = encode_table(csv_of("id,age,t,e\nA,50,1,2\nB,60,2,1\nC,70,3,2.0\n"), config);
+  EXPECT_EQ(t.event, (std::vector<std::uint8_t>{1, 0, 1}));
+  std::string message =
+      user_error_of([&] { encode_table(csv_of("id,age,t,e\nA,50,1,2\nB,60,2,0\n"), config); });
+  EXPECT_CONTAINS(message, "t.csv:3: column 'e' (data.event): a value that is in neither "
+                           "data.event_values [2] nor data.censored_values [1] (value not shown)");
+  // Competing outcomes (0 censored, 1 transplant, 2 death), death the event of interest.
+  config.event_values = {"2"};
+  config.censored_values = {"0", "1"};
+  t = encode_table(csv_of("id,age,t,e\nA,50,1,0\nB,60,2,1\nC,70,3,2\n"), config);
+  EXPECT_EQ(t.event, (std::vector<std::uint8_t>{0, 0, 1}));
+  config.censored_values = {"1", "2"};
+  EXPECT_CONTAINS(user_error_of([&] { encode_table(csv_of("id,age,t,e\nA,50,1,0\n"), config); }),
+                  "data.event_values and data.censored_values both hold 2");
+  DataConfig classification;
+  classification.label_column = "e";
+  classification.numeric = {"*"};
+  classification.event_values = {"2"};
+  EXPECT_CONTAINS(user_error_of([&] { encode_table(csv_of("id,e\n1,0\n2,1\n"), classification); }),
+                  "data.event_values and data.censored_values are for data.task: survival");
+}
+
+TEST(FeatureTransforms, AppliedBeforeStandardisationAndRecordedWithTheirDomain) {
+  DataConfig config = survival_config();
+  config.transforms = {"bili=log", "age=log1p", "alb=clip:2:4"};
+  config.missing = "impute";
+  const std::string header = "id,age,bili,alb,t,e\n";
+  EncodedTable t = encode_table(
+      csv_of(header + "A,0,1,1.5,1,1\nB,9,2.718281828459045,3,2,0\nC,99,,9,3,1\n"), config);
+  ASSERT_EQ(t.num_features(), 3u);
+  EXPECT_EQ(t.features[0].transform, "log1p");
+  EXPECT_EQ(t.features[1].transform, "log");
+  EXPECT_EQ(t.features[2].transform, "clip:2:4");
+  // Row-major [rows x (age, bili, alb)], before standardisation; a missing value stays missing.
+  EXPECT_DOUBLE_EQ(t.values[0], 0.0);
+  EXPECT_DOUBLE_EQ(t.values[1], 0.0);
+  EXPECT_DOUBLE_EQ(t.values[2], 2.0);
+  EXPECT_DOUBLE_EQ(t.values[3], std::log(10.0));
+  EXPECT_NEAR(t.values[4], 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(t.values[5], 3.0);
+  EXPECT_DOUBLE_EQ(t.values[6], std::log(100.0));
+  EXPECT_TRUE(std::isnan(t.values[7]));
+  EXPECT_DOUBLE_EQ(t.values[8], 4.0);
+
+  std::string message = user_error_of(
+      [&] { encode_table(csv_of(header + "A,1,1,3,1,1\nB,2,0.000,3,2,0\n"), config); });
+  EXPECT_CONTAINS(message, "t.csv:3: column 'bili' (data.transforms: bili=log): a value outside "
+                           "the transform's domain (log needs values > 0; value not shown)");
+  EXPECT_EQ(message.find("0.000"), std::string::npos) << message;
+  auto refused = [&](const std::vector<std::string>& transforms) {
+    DataConfig c = survival_config();
+    c.transforms = transforms;
+    return user_error_of([&] { encode_table(csv_of(header + "A,1,1,3,1,1\n"), c); });
+  };
+  EXPECT_CONTAINS(refused({"bili=exp"}), "data.transforms[0] 'bili=exp': unknown transform 'exp'");
+  EXPECT_CONTAINS(refused({"alb=clip:4:2"}), "clip takes two numbers LOW < HIGH");
+  EXPECT_CONTAINS(refused({"bilirubin=log"}), "data.transforms names column 'bilirubin'");
+  EXPECT_CONTAINS(refused({"t=log"}), "column 't' of t.csv is not a numeric feature");
+  EXPECT_CONTAINS(refused({"bili=log", "bili=sqrt"}), "has a transform already");
 }
 
 TEST(SplitWhole, EveryRowInOneSplitDealtToShards) {
