@@ -11,12 +11,9 @@ namespace galien {
 
 EpochPlan::EpochPlan(std::vector<std::int64_t> shard_sizes, int world_size, int rank,
                      std::int64_t global_batch, std::uint64_t seed, std::uint64_t epoch)
-    : world_size_(world_size), rank_(rank), global_batch_(global_batch) {
+    : ownership_(shard_sizes, world_size), world_size_(world_size), rank_(rank),
+      global_batch_(global_batch) {
   const int num_shards = static_cast<int>(shard_sizes.size());
-  if (num_shards < world_size)
-    GALIEN_USER_ERROR("the training split has " << num_shards << " shard(s) but the job has "
-                      << world_size << " ranks: every rank needs at least one shard; re-run "
-                      << "`galien shard` with data.shards >= " << world_size);
   GALIEN_CHECK(global_batch > 0, "global batch " << global_batch);
 
   std::vector<std::vector<std::int64_t>> orders(static_cast<std::size_t>(num_shards));
@@ -37,12 +34,6 @@ EpochPlan::EpochPlan(std::vector<std::int64_t> shard_sizes, int world_size, int 
   num_batches_ = (total + global_batch - 1) / global_batch;
 }
 
-std::vector<int> EpochPlan::owned_shards(int num_shards, int world_size, int rank) {
-  std::vector<int> owned;
-  for (int s = rank; s < num_shards; s += world_size) owned.push_back(s);
-  return owned;
-}
-
 std::int64_t EpochPlan::global_real(std::int64_t b) const {
   GALIEN_CHECK(b >= 0 && b < num_batches_, "batch " << b << " of " << num_batches_);
   return std::min(global_batch_, static_cast<std::int64_t>(stream_.size()) - b * global_batch_);
@@ -55,15 +46,16 @@ RankBatch EpochPlan::batch(std::int64_t b) const {
   std::vector<std::int64_t> per_rank(static_cast<std::size_t>(world_size_), 0);
   RankBatch out;
   for (std::size_t i = begin; i < end; ++i) {
-    const int owner = stream_[i].shard % world_size_;
+    const int owner = ownership_.owner(stream_[i]);
     ++per_rank[static_cast<std::size_t>(owner)];
     if (owner == rank_) out.samples.push_back(stream_[i]);
   }
   out.num_real = static_cast<std::int64_t>(out.samples.size());
   out.global_real = static_cast<std::int64_t>(end - begin);
   const std::int64_t padded = *std::max_element(per_rank.begin(), per_rank.end());
-  // Pad with this rank's first shard's first row; its weight is zero.
-  const SampleRef filler = out.samples.empty() ? SampleRef{rank_, 0} : out.samples.front();
+  // Pad with one of this rank's own samples; its weight is zero.
+  const SampleRef filler = out.samples.empty() ? ownership_.samples_of(rank_).front()
+                                               : out.samples.front();
   while (static_cast<std::int64_t>(out.samples.size()) < padded) out.samples.push_back(filler);
   return out;
 }

@@ -3,8 +3,9 @@
 // Properties that data parallelism needs, by construction:
 //  - every rank runs the same number of batches (no rank waits in a collective another rank
 //    never enters);
-//  - a rank touches only the shards it owns (shard s belongs to rank s mod world_size), so it
-//    reads only its share of the data;
+//  - a rank touches only the samples it owns (datasets/sample_ownership.h: whole shards when
+//    there are at least as many shards as ranks, else contiguous ranges), so it reads only its
+//    share of the data;
 //  - the *set* of samples in global batch b depends on (seed, epoch, shard sizes, global batch)
 //    only, not on the number of ranks: a 1-rank and a 2-rank run take the same steps.
 //
@@ -17,12 +18,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "datasets/sample_ownership.h"
+
 namespace galien {
 
-struct SampleRef {
-  int shard = 0;             // index in the split's shard list (manifest order)
-  std::int64_t index = 0;    // row inside that shard
-};
 
 struct RankBatch {
   std::vector<SampleRef> samples;  // real samples first, then padding
@@ -39,10 +38,10 @@ class EpochPlan {
   RankBatch batch(std::int64_t b) const;
   // Real samples in global batch b (all ranks together), without building the batch.
   std::int64_t global_real(std::int64_t b) const;
-  // Shards owned by `rank` under world size `world_size`.
-  static std::vector<int> owned_shards(int num_shards, int world_size, int rank);
+  const SampleOwnership& ownership() const { return ownership_; }
 
  private:
+  SampleOwnership ownership_;
   std::vector<SampleRef> stream_;
   int world_size_, rank_;
   std::int64_t global_batch_, num_batches_;

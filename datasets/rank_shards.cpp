@@ -50,7 +50,9 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
   }
   loaded_.resize(info.shards.size());
   readers_.resize(info.shards.size());
-  owned_ = EpochPlan::owned_shards(static_cast<int>(info.shards.size()), world_size, rank);
+  const SampleOwnership ownership(shard_sizes_, world_size);
+  owned_ = ownership.shards_of(rank);
+  owned_samples_ = ownership.samples_of(rank);
   for (int s : owned_) owned_files_.push_back(info.shards[static_cast<std::size_t>(s)].file);
   // Image datasets: pixels stay in the (decrypted) file image and are read per sample.
   const bool images = !manifest.images.empty();
@@ -102,9 +104,7 @@ std::string RankShards::shard_name(int shard) const {
 }
 
 std::int64_t RankShards::num_owned_samples() const {
-  std::int64_t total = 0;
-  for (int s : owned_) total += shard_sizes_[static_cast<std::size_t>(s)];
-  return total;
+  return static_cast<std::int64_t>(owned_samples_.size());
 }
 
 const ShardData& RankShards::data_of(const SampleRef& sample) const {
@@ -219,12 +219,6 @@ void RankShards::gather_masks(const std::vector<SampleRef>& samples, std::int64_
   }
 }
 
-std::vector<SampleRef> RankShards::all_owned_samples() const {
-  std::vector<SampleRef> samples;
-  for (int s : owned_)
-    for (std::int64_t i = 0; i < shard_sizes_[static_cast<std::size_t>(s)]; ++i)
-      samples.push_back({s, i});
-  return samples;
-}
+std::vector<SampleRef> RankShards::all_owned_samples() const { return owned_samples_; }
 
 }  // namespace galien

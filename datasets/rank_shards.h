@@ -1,4 +1,5 @@
-// The shards of one split that this rank owns, verified against the manifest. Tables are held
+// The samples of one split that this rank owns (whole shards, or a contiguous range when the
+// split has fewer shards than ranks: datasets/sample_ownership.h), verified against the manifest. Tables are held
 // in memory (they are small). Image datasets (manifest.json has "images") keep one ShardReader
 // per owned shard over the verified (for an encrypted shard: decrypted) file image in memory,
 // and read pixels one sample at a time when a batch asks for them.
@@ -78,7 +79,8 @@ class RankShards {
   std::string shard_dir_;
   std::vector<std::string> files_;               // manifest order
   std::vector<std::int64_t> shard_sizes_;
-  std::vector<int> owned_;
+  std::vector<int> owned_;                 // shards this rank reads (datasets/sample_ownership.h)
+  std::vector<SampleRef> owned_samples_;   // the samples it owns in them
   std::vector<std::string> owned_files_;
   std::vector<ShardData> loaded_;                // tables: indexed like shard_sizes_
   std::vector<std::unique_ptr<ShardReader>> readers_;  // images: indexed like shard_sizes_

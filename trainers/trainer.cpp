@@ -14,6 +14,7 @@
 #include "datasets/epoch_plan.h"
 #include "datasets/manifest.h"
 #include "datasets/rank_shards.h"
+#include "datasets/run_checks.h"
 #include "models/registry.h"
 #include "privacy/audit_log.h"
 #include "privacy/data_keys.h"
@@ -139,6 +140,7 @@ class Run {
   Manifest manifest_;
   std::string manifest_hash_, run_dir_;
   std::string reader_key_kind_ = "none", reader_key_id_;  // for the audit log
+  MonitorChoice monitor_;  // trainer.monitor as the splits allow (datasets/run_checks.h)
   int threads_ = 1;
   std::unique_ptr<TrainingTask> task_;  // what is learned: batch fields, loss, metrics
   torch::Tensor loss_accumulator_;  // this epoch's reported loss not yet in state_
@@ -200,6 +202,9 @@ void Run::set_up() {
 
   const std::string& dir = config_.data.shard_dir;
   train_ = std::make_unique<RankShards>(dir, manifest_, "train", comm_.size(), comm_.rank(), key);
+  // Before step 1: a monitor the splits cannot give fails now, not at the end of epoch 1.
+  monitor_ = resolve_monitor(config_, manifest_);
+  if (!monitor_.note.empty()) log::info0("{}", monitor_.note);
   if (has_split(manifest_, "val"))
     val_ = std::make_unique<RankShards>(dir, manifest_, "val", comm_.size(), comm_.rank(), key);
   if (has_split(manifest_, "test"))
@@ -391,11 +396,11 @@ bool Run::train_epoch() {
 }
 
 double Run::monitored(const nlohmann::json& record) const {
-  auto it = record.find(tc_.monitor);
+  auto it = record.find(monitor_.metric);
   if (it == record.end()) {
     std::string logged;
     for (const auto& item : record.items()) logged += (logged.empty() ? "" : ", ") + item.key();
-    GALIEN_USER_ERROR("trainer.monitor '" << tc_.monitor << "' is not a logged metric; logged: "
+    GALIEN_USER_ERROR("trainer.monitor '" << monitor_.metric << "' is not a logged metric; logged: "
                       << logged);
   }
   return it->is_null() ? std::nan("") : it->get<double>();
@@ -419,7 +424,7 @@ void Run::end_of_epoch() {
                           {"time_s", seconds_since(start_)}};
     add_split_metrics(record, "val", val_metrics_);
     const double value = monitored(record);
-    const bool higher = tc_.monitor_mode == "max";
+    const bool higher = monitor_.mode == "max";
     const bool improved = !std::isnan(value) &&
                           (!state_.has_best || (higher ? value > state_.best_metric : value < state_.best_metric));
     decision[0] = improved;
@@ -439,7 +444,7 @@ void Run::end_of_epoch() {
     progress_->end_epoch(shown);
   }
   comm_.broadcast(decision, sizeof(decision), 0);
-  schedule_->end_of_epoch(decision[2], tc_.monitor_mode == "max");
+  schedule_->end_of_epoch(decision[2], monitor_.mode == "max");
   if (decision[0] > 0) {
     state_.best_metric = decision[2];
     state_.has_best = true;

@@ -14,6 +14,8 @@
 #include "core/config/config.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "datasets/manifest.h"
+#include "datasets/run_checks.h"
 #include "launcher/commands/commands.h"
 #include "launcher/local_launch.h"
 #include "launcher/process.h"
@@ -50,6 +52,30 @@ std::string absolute_run_dir(const Config& config, bool sweep) {
     dir = default_run_dir(named);
   }
   return fs::absolute(dir).lexically_normal().string();
+}
+
+// What the run would stop on, found now from the config and manifest.json (datasets/run_checks.h)
+// and reported once: a typo or a mismatch fails before mpirun or sbatch, not on every rank.
+// `local`: the shards and key must be here; a cluster's may exist only there (then the manifest
+// is not read, and said so).
+void check_before_start(const Config& config, int ranks, bool local) {
+  const std::string& dir = config.data.shard_dir;
+  if (!fs::exists(fs::path(dir) / "manifest.json")) {
+    if (local) load_manifest(dir);  // the error naming the file and `galien shard`
+    std::cerr << "galien launch: " << dir << "/manifest.json is not here; the checks against "
+              << "the shards run when the job starts\n";
+    return;
+  }
+  std::vector<std::string> problems = run_problems(config, load_manifest(dir), ranks);
+  if (local && !config.privacy.key_file.empty() && !fs::exists(config.privacy.key_file))
+    problems.push_back("privacy.key_file " + config.privacy.key_file + " does not exist: give "
+                       "this dataset's data key (galien keygen --data-key) or the controller key");
+  if (problems.empty()) return;
+  std::string text;
+  for (const std::string& p : problems) text += "\n  - " + p;
+  GALIEN_USER_ERROR("the run would stop on " << problems.size()
+                    << (problems.size() == 1 ? " problem" : " problems") << ", found before "
+                    << "starting it:" << text);
 }
 
 // One training here through mpirun, into `run_dir`.
@@ -92,7 +118,11 @@ int run_launch(const LaunchOptions& o) {
   const Config config = load_config(o.path, o.overrides);
   const std::string cluster = o.cluster.cluster.empty() ? config.launch.cluster : o.cluster.cluster;
   const auto points = slurm::sweep_points(config);
-  if (!cluster.empty() && cluster != "local") {
+  const bool on_cluster = !cluster.empty() && cluster != "local";
+  check_before_start(config, on_cluster ? 0 : (o.cluster.ranks > 0 ? o.cluster.ranks
+                                                                     : config.launch.ranks),
+                     !on_cluster);
+  if (on_cluster) {
     slurm::ClusterFlags flags = o.cluster;
     flags.cluster = cluster;
     const slurm::ClusterLaunch launch{o.path, o.overrides, self_executable(),

@@ -8,6 +8,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "launcher/commands/commands.h"
+#include "launcher/commands/rank_errors.h"
 #include "trainers/comm.h"
 #include "trainers/exit_codes.h"
 #include "trainers/predict.h"
@@ -42,6 +43,7 @@ int run_predict(const PredictOptions& o, int* argc, char*** argv) {
     return kExitOk;
   } catch (const std::exception& e) {
     const bool user = dynamic_cast<const UserError*>(&e) != nullptr;
+    report_once_across_ranks(comm, user);
     std::cerr << "galien: " << (user ? "error" : "internal error") << ": " << e.what() << std::endl;
     if (comm.size() > 1) comm.abort(user ? kExitUserError : kExitInternalError);
     return user ? kExitUserError : kExitInternalError;

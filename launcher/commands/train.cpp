@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "launcher/commands/commands.h"
+#include "launcher/commands/rank_errors.h"
 #include "trainers/comm.h"
 #include "trainers/exit_codes.h"
 #include "trainers/trainer.h"
@@ -28,6 +29,7 @@ Runner add_train(CLI::App& app, int* argc, char*** argv) {
       return result.status == "stopped" ? kExitStopped : kExitOk;
     } catch (const std::exception& e) {
       const bool user = dynamic_cast<const UserError*>(&e) != nullptr;
+      report_once_across_ranks(comm, user);
       std::cerr << "galien: " << (user ? "error" : "internal error")
                 << (comm.size() > 1 ? " on rank " + std::to_string(comm.rank()) : "") << ": "
                 << e.what() << std::endl;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include "tests/support/test_support.h"
 
@@ -82,6 +83,70 @@ TEST_F(CliEndToEnd, KeyReadableByOthersIsRefused) {
   EXPECT_EQ(out.code, 2) << out.text;
   EXPECT_NE(out.text.find(key), std::string::npos) << out.text;
   EXPECT_FALSE(std::filesystem::exists(kDir + "/open-shards/manifest.json"));
+}
+
+// Shards without a val split train on the default monitor's fallback, said once; a monitor or
+// batch the shards cannot serve stops `galien launch` before mpirun, each problem said once.
+TEST_F(CliEndToEnd, WithoutAValSplitLaunchChecksFirstAndTrainsOnTrainLoss) {
+  ASSERT_EQ(run("keygen " + kDir + "/demo.key").code, 0);
+  const std::string noval = demo_overrides("unused") + " data.split.val=0";
+  Output shard = run("shard configs/wdbc-mlp.yaml " + noval);
+  ASSERT_EQ(shard.code, 0) << shard.text;
+
+  Output refused = run("launch configs/wdbc-mlp.yaml --ranks 2 " + demo_overrides("refused") +
+                       " trainer.monitor=val/auc trainer.monitor_mode=max trainer.batch_size=100000");
+  EXPECT_EQ(refused.code, 2) << refused.text;
+  EXPECT_NE(refused.text.find("the run would stop on 2 problems, found before starting it:"),
+            std::string::npos) << refused.text;
+  EXPECT_NE(refused.text.find("trainer.monitor 'val/auc' needs a val split"), std::string::npos);
+  EXPECT_NE(refused.text.find("trainer.batch_size 100000 is larger than the train split"),
+            std::string::npos);
+  EXPECT_EQ(refused.text.find("rank"), std::string::npos) << "reported by a rank:\n" << refused.text;
+  EXPECT_FALSE(std::filesystem::exists(kDir + "/runs/refused")) << "a run was started";
+
+  Output launch = run("launch configs/wdbc-mlp.yaml --ranks 2 " + demo_overrides("noval") +
+                      " trainer.epochs=2");
+  ASSERT_EQ(launch.code, 0) << launch.text;
+  const std::string note = "has no val split: best.pt, early stopping and the plateau schedule "
+                           "follow train/loss";
+  const std::size_t first = launch.text.find(note);
+  ASSERT_NE(first, std::string::npos) << launch.text;
+  EXPECT_EQ(launch.text.find(note, first + 1), std::string::npos) << "said twice:\n" << launch.text;
+  std::ifstream in(kDir + "/runs/noval/summary.json");
+  ASSERT_TRUE(in) << launch.text;
+  const auto summary = nlohmann::json::parse(in);
+  EXPECT_EQ(summary["status"], "completed");
+  EXPECT_FALSE(summary["metrics"].contains("val/loss")) << summary.dump(2);
+  EXPECT_TRUE(summary["metrics"].contains("test/auc")) << summary.dump(2);
+  EXPECT_TRUE(std::filesystem::exists(kDir + "/runs/noval/checkpoints/best.pt"));
+}
+
+// Shard once, train on any rank count: one shard per split read by 1, 2 and 3 ranks (ranks take
+// contiguous sample ranges), the same global batches, so the same metrics.
+TEST_F(CliEndToEnd, OneShardServesOneTwoAndThreeRanksWithTheSameMetrics) {
+  ASSERT_EQ(run("keygen " + kDir + "/demo.key").code, 0);
+  Output shard = run("shard configs/wdbc-mlp.yaml " + demo_overrides("unused") + " data.shards=1");
+  ASSERT_EQ(shard.code, 0) << shard.text;
+  std::vector<nlohmann::json> metrics;
+  for (int ranks : {1, 2, 3}) {
+    const std::string name = "ranks-" + std::to_string(ranks);
+    Output launch = run("launch configs/wdbc-mlp.yaml --ranks " + std::to_string(ranks) + " " +
+                        demo_overrides(name) + " trainer.epochs=3 trainer.batch_size=30");
+    ASSERT_EQ(launch.code, 0) << launch.text;
+    std::ifstream in(kDir + "/runs/" + name + "/summary.json");
+    ASSERT_TRUE(in) << launch.text;
+    const auto summary = nlohmann::json::parse(in);
+    EXPECT_EQ(summary["world_size"], ranks);
+    metrics.push_back(summary["metrics"]);
+  }
+  for (std::size_t i = 1; i < metrics.size(); ++i) {
+    for (const char* name : {"test/accuracy", "test/auc", "test/loss", "val/loss"}) {
+      ASSERT_TRUE(metrics[i].contains(name)) << metrics[i].dump(2);
+      // Summation order differs with the rank count: equal up to float rounding.
+      EXPECT_NEAR(metrics[i][name].get<double>(), metrics[0][name].get<double>(), 1e-4)
+          << name << " at " << i + 1 << " ranks";
+    }
+  }
 }
 
 }  // namespace

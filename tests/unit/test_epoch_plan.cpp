@@ -88,12 +88,52 @@ TEST(EpochPlan, GlobalRealCountsWithoutBuildingTheBatch) {
   EXPECT_EQ(EpochPlan(kSizes, 1, 0, 16, 7, 0).global_real(2), 40 - 32);  // the short last batch
 }
 
-TEST(EpochPlan, FewerShardsThanRanksIsAClearError) {
+// Fewer shards than ranks: contiguous sample ranges, each sample owned once, the same global
+// batches as one rank, equal batch shapes on every rank.
+TEST(EpochPlan, FewerShardsThanRanksSplitTheSamplesIntoRanges) {
+  const std::vector<std::int64_t> sizes{7, 6};  // 13 samples, 2 shards
+  for (int world : {3, 4, 5}) {
+    const SampleOwnership ownership(sizes, world);
+    EXPECT_FALSE(ownership.by_shard());
+    std::multiset<Key> owned;
+    for (int r = 0; r < world; ++r) {
+      const std::vector<SampleRef> mine = ownership.samples_of(r);
+      EXPECT_EQ(static_cast<std::int64_t>(mine.size()), ownership.count_of(r));
+      EXPECT_GE(mine.size(), 13u / world);
+      EXPECT_LE(mine.size(), 13u / world + 1);
+      for (const SampleRef& s : mine) {
+        EXPECT_EQ(ownership.owner(s), r);
+        owned.insert({s.shard, s.index});
+      }
+    }
+    EXPECT_EQ(owned.size(), 13u);
+    EXPECT_EQ(std::set<Key>(owned.begin(), owned.end()).size(), 13u);
+    for (std::int64_t b = 0; b < 4; ++b) {
+      EXPECT_EQ(global_batch(sizes, world, b, 4, 7, 1), global_batch(sizes, 1, b, 4, 7, 1))
+          << "world " << world << " batch " << b;
+      std::set<std::size_t> shapes;
+      for (int r = 0; r < world; ++r) {
+        const RankBatch part = EpochPlan(sizes, world, r, 4, 7, 1).batch(b);
+        shapes.insert(part.samples.size());
+        for (const SampleRef& s : part.samples) EXPECT_EQ(ownership.owner(s), r);
+      }
+      EXPECT_EQ(shapes.size(), 1u);
+    }
+  }
+  // A rank reads part of a shard, or parts of several: with 3 ranks over [0, 7) and [7, 13),
+  // rank 1 owns samples 4..7, i.e. the end of shard 0 and the start of shard 1.
+  const SampleOwnership three(sizes, 3);
+  EXPECT_EQ(three.shards_of(1), (std::vector<int>{0, 1}));
+  EXPECT_EQ(three.shards_of(0), (std::vector<int>{0}));
+}
+
+TEST(EpochPlan, FewerSamplesThanRanksIsAClearError) {
   try {
-    EpochPlan plan({5, 5}, 4, 0, 4, 0, 0);
+    EpochPlan plan({1, 1}, 4, 0, 4, 0, 0);
     FAIL();
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("data.shards >= 4"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the split has 2 samples but the job has 4 ranks"),
+              std::string::npos) << e.what();
   }
 }
 

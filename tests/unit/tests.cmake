@@ -14,6 +14,7 @@ galien_test(test_crypto SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_crypto.cpp
 galien_test(test_encrypted_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_encrypted_shards.cpp LIBS galien_datasets)
 # Survival, regression, external test table, cross-validation; a rank's gathers (docs/FORMAT.md).
 galien_test(test_task_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_task_shards.cpp LIBS galien_datasets)
+galien_test(test_run_checks SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_run_checks.cpp LIBS galien_datasets)
 galien_test(test_rank_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_rank_shards.cpp LIBS galien_datasets)
 # galien plan's scaling model (launcher/plan/, no LibTorch).
 galien_test(test_plan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_plan.cpp LIBS galien_plan)

@@ -1,0 +1,87 @@
+#include "datasets/run_checks.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "privacy/data_keys.h"
+
+namespace galien {
+namespace {
+
+constexpr const char* kDefaultMonitor = "val/loss";
+
+bool has_split(const Manifest& manifest, const std::string& name) {
+  auto it = manifest.splits.find(name);
+  return it != manifest.splits.end() && it->second.num_samples > 0;
+}
+
+}  // namespace
+
+MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest) {
+  const TrainerConfig& t = config.trainer;
+  MonitorChoice choice{t.monitor, t.monitor_mode, ""};
+  if (t.monitor.rfind("test/", 0) == 0) {
+    GALIEN_USER_ERROR("trainer.monitor '" << t.monitor << "': choosing the best model on the test "
+                      << "split leaks it into training; monitor a val/ or train/ metric");
+  }
+  if (t.monitor.rfind("val/", 0) == 0 && !has_split(manifest, "val")) {
+    if (t.monitor == kDefaultMonitor && t.monitor_mode == "min") {
+      choice.metric = "train/loss";
+      choice.note = config.data.shard_dir + " has no val split: best.pt, early stopping and the "
+                    "plateau schedule follow train/loss (trainer.monitor's default val/loss needs "
+                    "a val split; re-shard with data.split.val > 0 to select on held-out data)";
+    } else {
+      GALIEN_USER_ERROR("trainer.monitor '" << t.monitor << "' needs a val split, and "
+                        << config.data.shard_dir << " has none (it was sharded with "
+                        << "data.split.val: 0): set trainer.monitor: train/loss, or re-shard "
+                        << "with data.split.val > 0");
+    }
+  }
+  return choice;
+}
+
+std::vector<std::string> run_problems(const Config& config, const Manifest& manifest, int ranks) {
+  std::vector<std::string> problems;
+  try {
+    resolve_monitor(config, manifest);
+  } catch (const UserError& e) {
+    problems.emplace_back(e.what());
+  }
+  const TrainerConfig& t = config.trainer;
+  auto train = manifest.splits.find("train");
+  if (train != manifest.splits.end() && t.batch_size > train->second.num_samples) {
+    problems.push_back("trainer.batch_size " + std::to_string(t.batch_size) + " is larger than "
+                       "the train split (" + std::to_string(train->second.num_samples) +
+                       " samples in " + config.data.shard_dir + "): lower trainer.batch_size");
+  }
+  if (ranks > 0 && t.batch_size < ranks) {
+    problems.push_back("trainer.batch_size " + std::to_string(t.batch_size) + " is the global "
+                       "batch and must be at least the rank count (" + std::to_string(ranks) +
+                       "): raise trainer.batch_size or use fewer ranks");
+  }
+  const std::string& key_file = config.privacy.key_file;
+  if (manifest.encryption && key_file.empty()) {
+    problems.push_back(config.data.shard_dir + " holds encrypted shards and privacy.key_file is "
+                       "empty: set it to this dataset's data key (galien keygen --data-key) or "
+                       "the data controller's key, key id " + manifest.key_id);
+  }
+  if (!key_file.empty() && std::filesystem::exists(key_file)) {
+    try {
+      const std::optional<DataKeys> keys = load_data_keys(key_file);
+      const DatasetIdentity dataset = dataset_identity(manifest);
+      if (keys && !keys->opens(dataset)) {
+        problems.push_back("privacy.key_file " + key_file + ": " +
+                           other_dataset_advice(*keys, dataset,
+                                                "shard directory " + config.data.shard_dir));
+      } else if (keys && keys->key_id() != manifest.key_id) {
+        problems.push_back("privacy.key_file " + key_file + ": " +
+                           wrong_key_advice(manifest.key_id, keys->key_id()));
+      }
+    } catch (const UserError& e) {
+      problems.emplace_back(e.what());
+    }
+  }
+  return problems;
+}
+
+}  // namespace galien

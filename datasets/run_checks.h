@@ -1,0 +1,31 @@
+// What a training run of a config on a shard directory would stop on, resolved from the config
+// and manifest.json alone, so `galien launch` (local and Slurm, dry runs included) reports it
+// before any process starts, once, instead of every rank failing after mpirun started. The
+// trainer resolves the monitor with the same function.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "datasets/manifest.h"
+
+namespace galien {
+
+struct MonitorChoice {
+  std::string metric;  // what best.pt, early stopping and plateau follow
+  std::string mode;    // min | max
+  std::string note;    // said once when the metric is not the configured one; "" otherwise
+};
+
+// trainer.monitor against the splits present: with no val split, the default val/loss falls
+// back to train/loss (with a note); any other val/ metric is an error naming the key and the
+// shard directory. test/ metrics are never monitored (they would select on the test split).
+MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest);
+
+// Every problem found (each once, each saying what to change): the monitor, the global batch
+// against the train split and the rank count, encrypted shards without a key, a data key of
+// another dataset. `ranks`: the job's rank count (0 = unknown, not checked).
+std::vector<std::string> run_problems(const Config& config, const Manifest& manifest, int ranks);
+
+}  // namespace galien
