@@ -6,10 +6,12 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include "core/config/config.h"
 #include "core/fs.h"
+#include "datasets/imaging/nifti.h"
 #include "datasets/manifest.h"
 #include "datasets/shard_output.h"
 #include "datasets/shard_pipeline.h"
@@ -81,6 +83,45 @@ TEST(ShardDirLock, AKilledRunsLeftoverLockFileDoesNotBlock) {
   write_file_atomic(config.data.shard_dir + "/.galien-shard.lock", "");  // kill -9 leaves this
   quiet_shard(config);
   EXPECT_TRUE(fs::exists(config.data.shard_dir + "/manifest.json"));
+}
+
+// fuzz_config: yaml-cpp 0.7 never returned on a ',' where a block value starts; `galien` hung
+// forever on a config line ", x" or an override typed as data.classes="1", "0".
+TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
+  std::string message = user_error_of([] { load_config_text("name: x\n, b\n", "c.yaml"); });
+  EXPECT_CONTAINS(message, "c.yaml:2:1");
+  EXPECT_CONTAINS(message, "',' outside [...] or {...}");
+  message = user_error_of([] { load_config_text("data:\n  classes:\n    - 1\n    , 0\n", "c.yaml"); });
+  EXPECT_CONTAINS(message, "c.yaml:4:5");
+  message = user_error_of([] { check_override("data.classes=\"1\", \"0\"", "override"); });
+  EXPECT_CONTAINS(message, "',' outside [...] or {...}");
+  // The input the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits it.
+  const std::string input = read_file(regression("config/leading-comma-hang.bin"));
+  const std::size_t nul = input.find('\0');
+  ASSERT_NE(nul, std::string::npos);
+  std::vector<std::string> overrides;
+  std::istringstream lines(input.substr(nul + 1));
+  for (std::string line; std::getline(lines, line);) overrides.push_back(line);
+  user_error_of([&] { load_config_text(input.substr(0, nul), "fuzz.yaml", overrides); });
+  for (const std::string& o : overrides) {
+    try {
+      check_override(o, "override");
+    } catch (const UserError&) {
+    }
+  }
+  // What stays accepted: commas inside values, lists in brackets, quoted commas.
+  EXPECT_NO_THROW(check_override("data.classes=[\"1\", \"0\"]", "override"));
+  EXPECT_NO_THROW(check_override("published.note=a, b", "override"));
+  EXPECT_NO_THROW(check_override("published.note='a, b'", "override"));
+}
+
+// fuzz_nifti: a vox_offset of 2.7e23 was cast to size_t (undefined; on x86 it could wrap the
+// size check and read outside the file). Now refused by name.
+TEST(FuzzRegressions, NiftiWithAHugeVoxOffsetIsRefused) {
+  const std::string message =
+      user_error_of([] { read_nifti(regression("nifti/vox-offset-huge.nii")); });
+  EXPECT_CONTAINS(message, "vox-offset-huge.nii has vox_offset");
+  EXPECT_CONTAINS(message, "its header is damaged");
 }
 
 }  // namespace
