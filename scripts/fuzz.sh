@@ -33,6 +33,8 @@ cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}" --target "${build_targets[@]}"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Third-party leaks only, each justified there (HDF5's H5LTopen_file_image record).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/sanitizers/lsan.supp:print_suppressions=0}
 # The targets write their input to a per-process folder here (tests/fuzz/fuzz_support.h).
 export GALIEN_FUZZ_TMP=${GALIEN_FUZZ_TMP:-/dev/shm}
 mkdir -p "$BUILD_DIR/logs"

@@ -11,7 +11,10 @@
 
 #include "core/config/config.h"
 #include "core/fs.h"
+#include "core/yaml/document.h"
+#include "datasets/imaging/idx.h"
 #include "datasets/imaging/nifti.h"
+#include "datasets/imaging/npz.h"
 #include "datasets/manifest.h"
 #include "datasets/shard_output.h"
 #include "datasets/shard_pipeline.h"
@@ -122,6 +125,58 @@ TEST(FuzzRegressions, NiftiWithAHugeVoxOffsetIsRefused) {
       user_error_of([] { read_nifti(regression("nifti/vox-offset-huge.nii")); });
   EXPECT_CONTAINS(message, "vox-offset-huge.nii has vox_offset");
   EXPECT_CONTAINS(message, "its header is damaged");
+}
+
+// fuzz_idx: sizes whose product wrapped around 2^64 passed the length check; the array then
+// claimed far more elements than it held.
+TEST(FuzzRegressions, IdxWhoseSizesOverflowIsRefusedAsTruncated) {
+  const std::string message =
+      user_error_of([] { read_idx(regression("idx/shape-product-wraps.idx")); });
+  EXPECT_CONTAINS(message, "shape-product-wraps.idx is truncated");
+  // Sizes 65536^4 (product 2^64 = 0 after wrapping), no data.
+  const std::string dir = scratch("idx");
+  std::string bytes("\0\0\x08\x04", 4);
+  for (int d = 0; d < 4; ++d) bytes += std::string("\0\x01\0\0", 4);
+  write_file_atomic(dir + "/wrap-idx4-ubyte", bytes);
+  EXPECT_CONTAINS(user_error_of([&] { read_idx(dir + "/wrap-idx4-ubyte"); }), "is truncated");
+  // A zero size is an empty array, not an error.
+  std::string empty("\0\0\x08\x02\0\0\0\0\0\0\0\x05", 12);
+  write_file_atomic(dir + "/empty-idx2-ubyte", empty);
+  EXPECT_EQ(read_idx(dir + "/empty-idx2-ubyte").data.size(), 0u);
+}
+
+// fuzz_npz: a dtype '<u666...6' threw std::out_of_range out of stoul (not a UserError naming the
+// file); sizes other than 1/2/4/8 made NpyArray::at read past the data; shapes could wrap.
+TEST(FuzzRegressions, NpyWithABadItemSizeOrShapeIsRefusedByName) {
+  std::string input = read_file(regression("npz/dtype-size-out-of-range.bin"));
+  ASSERT_FALSE(input.empty());
+  const std::string bytes = input.substr(1);  // the fuzz target's mode byte: .npy follows
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(bytes, "x.npy"); }), "x.npy has dtype 'u66");
+  auto npy = [](const std::string& descr, const std::string& shape, std::size_t data) {
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" +
+                         shape + "), }";
+    std::string b = std::string("\x93NUMPY\x01\x00", 8);
+    b += static_cast<char>(header.size() & 0xFF);
+    b += static_cast<char>(header.size() >> 8);
+    return b + header + std::string(data, '\1');
+  };
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(npy("<u3", "2,", 6), "x.npy"); }), "dtype 'u3'");
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(npy("<f2", "2,", 4), "x.npy"); }), "dtype 'f2'");
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(npy("<u8", "4294967296, 4294967296", 8), "x.npy"); }),
+                  "is truncated");
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(npy("|u1", "99999999999999999999", 8), "x.npy"); }),
+                  "digits");
+  NpyArray ok = parse_npy(npy("<i4", "2, 3", 24), "x.npy");
+  EXPECT_EQ(ok.size(), 6);
+  EXPECT_EQ(ok.data.size(), 24u);
+  EXPECT_EQ(parse_npy(npy("|u1", "0, 5", 0), "x.npy").data.size(), 0u);
+}
+
+// fuzz_slurm_profile: the same yaml-cpp hang as fuzz_config, on a profile whose line 6 starts
+// with ','. read_profile_text parses with yaml::parse (as parse_file does), which refuses it now.
+TEST(FuzzRegressions, SlurmProfileWithAStrayCommaIsRefusedInsteadOfHanging) {
+  const std::string path = regression("slurm_profile/hang.yaml");
+  EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }), path + ":6:1");
 }
 
 }  // namespace
