@@ -8,7 +8,7 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
   int line = 0, column = 0;
   int depth = 0;             // open [ and {
   bool node_start = true;    // the next non-blank character starts a value (or key)
-  bool after_quote = false;  // a quoted value just closed
+  bool after_quote = false;  // a quoted value or a [...] / {...} just closed
   int block_indent = -1;     // inside a block scalar: lines indented more than this
   int line_indent = 0;       // indentation of the current line
   bool at_line_start = true;
@@ -63,6 +63,20 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       advance(i);
       continue;
     }
+    // Tags (!t), anchors (&a) and aliases (*a) are tokens of their own, even right after a
+    // closed [...] ("[8,4]!t, x" made yaml-cpp loop too): skip them, keeping the state.
+    if ((c == '!' || c == '&' || c == '*') && (node_start || after_quote)) {
+      while (i < n && text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r' &&
+             text[i] != ',' && text[i] != '[' && text[i] != ']' && text[i] != '{' &&
+             text[i] != '}') {
+        advance(i);
+      }
+      if (c == '*') {
+        after_quote = true;
+        node_start = false;
+      }
+      continue;
+    }
     after_quote = false;
     if (node_start && (c == '\'' || c == '"')) {  // a quoted value, possibly over lines
       advance(i);
@@ -99,6 +113,7 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
     if ((c == ']' || c == '}') && depth > 0) {
       --depth;
       node_start = false;
+      after_quote = depth == 0;
       advance(i);
       continue;
     }

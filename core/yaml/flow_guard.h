@@ -1,6 +1,7 @@
 // A guard in front of yaml-cpp 0.7 (Debian 12's): its parser never returns on a ',' in block
 // context where a value should start — ", x" as a document, "- 1\n, 2", or '"1", "0"' (an
-// override such as data.classes="1", "0" as typed on a command line). Found by fuzzing
+// override such as data.classes="1", "0" as typed on a command line), "[1], 2" or
+// "[8,4]!t, x" (after a closed [...], with or without a tag). Found by fuzzing
 // (tests/fuzz/regressions/config/). Such a ',' is not valid YAML either (a plain value cannot
 // start with ',', and a quoted one ends at its quote), so galien refuses it by position before
 // yaml-cpp sees the text.
@@ -16,7 +17,8 @@ struct TextPosition {
   int column = 0;  // 0-based
 };
 
-// Where the first ',' outside any [...] or {...} starts a value or follows a quoted value, or
+// Where the first ',' outside any [...] or {...} starts a value or follows a quoted value or a
+// closed [...] / {...}, or
 // nullopt. A light scanner: quotes, comments, flow brackets and block scalars (| >) are followed;
 // commas inside plain values ("name: a, b") are left alone.
 std::optional<TextPosition> stray_flow_comma(const std::string& text);

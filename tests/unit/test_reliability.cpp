@@ -98,8 +98,12 @@ TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
   EXPECT_CONTAINS(message, "c.yaml:4:5");
   message = user_error_of([] { check_override("data.classes=\"1\", \"0\"", "override"); });
   EXPECT_CONTAINS(message, "',' outside [...] or {...}");
-  // The input the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits it.
-  const std::string input = read_file(regression("config/leading-comma-hang.bin"));
+  // After a closed [...], with or without a tag (the fuzzer's second finding).
+  EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4], 2", "o"); }), "','");
+  EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4]!t, 2", "o"); }), "','");
+  // The inputs the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits them.
+  for (const char* file : {"config/leading-comma-hang.bin", "config/comma-after-flow-hang.bin"}) {
+  const std::string input = read_file(regression(file));
   const std::size_t nul = input.find('\0');
   ASSERT_NE(nul, std::string::npos);
   std::vector<std::string> overrides;
@@ -111,6 +115,7 @@ TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
       check_override(o, "override");
     } catch (const UserError&) {
     }
+  }
   }
   // What stays accepted: commas inside values, lists in brackets, quoted commas.
   EXPECT_NO_THROW(check_override("data.classes=[\"1\", \"0\"]", "override"));
