@@ -16,6 +16,7 @@
 #include "datasets/imaging/nifti.h"
 #include "datasets/imaging/npz.h"
 #include "datasets/manifest.h"
+#include "datasets/shard.h"
 #include "datasets/shard_output.h"
 #include "datasets/shard_pipeline.h"
 #include "privacy/key_file.h"
@@ -182,6 +183,18 @@ TEST(FuzzRegressions, NpyWithABadItemSizeOrShapeIsRefusedByName) {
 TEST(FuzzRegressions, SlurmProfileWithAStrayCommaIsRefusedInsteadOfHanging) {
   const std::string path = regression("slurm_profile/hang.yaml");
   EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }), path + ":6:1");
+}
+
+// fuzz_shard: a header whose num_samples said 2^62 threw std::length_error from a vector resize
+// (no message naming the shard). Both the file path and the in-memory path refuse it now.
+TEST(FuzzRegressions, ShardClaimingMoreSamplesThanItsBytesIsRefused) {
+  const std::string path = regression("shard/num-samples-huge.h5");
+  std::string bytes = read_file(path);
+  std::string message =
+      user_error_of([&] { read_shard_image(bytes.data(), bytes.size(), "fuzz.h5"); });
+  EXPECT_CONTAINS(message, "shard fuzz.h5 ");
+  EXPECT_CONTAINS(message, "the file is damaged or not a galien shard");
+  EXPECT_CONTAINS(user_error_of([&] { read_shard(path); }), "shard " + path);
 }
 
 }  // namespace
