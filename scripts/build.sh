@@ -4,6 +4,7 @@
 # CMAKE_EXTRA_ARGS (more -D options, e.g. "-DGALIEN_BUILD_TRAINING=OFF"),
 # SANITIZE (e.g. address,undefined: a sanitizer build with gcc's -fsanitize=..., in build-asan/
 # unless BUILD_DIR says otherwise; docs/RELIABILITY.md). The plain build is unchanged without it.
+# BUILD_TARGETS: build only these targets (e.g. a sanitizer run of part of the suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -19,4 +20,5 @@ BUILD_DIR=${BUILD_DIR:-build}
 # shellcheck disable=SC2086  # CMAKE_EXTRA_ARGS is a list of words
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
   "${sanitize_args[@]}" ${CMAKE_EXTRA_ARGS:-} >/dev/null
-cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}"
+# shellcheck disable=SC2086  # BUILD_TARGETS is a list of words
+cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}" ${BUILD_TARGETS:+--target $BUILD_TARGETS}

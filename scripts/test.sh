@@ -3,7 +3,8 @@
 # (unit, MPI with 2 ranks, end-to-end through the real executable).
 # SANITIZE=address,undefined: the same suite built with ASan + UBSan in build-asan/, run with the
 # options and third-party suppressions of scripts/sanitizers/ (docs/RELIABILITY.md).
-# CTEST_ARGS: more ctest arguments (e.g. "-R test_csv -j 2").
+# CTEST_ARGS: more ctest arguments (e.g. "-R Csv -j 2"). With BUILD_TARGETS (scripts/build.sh)
+# only those test binaries are built: pass CTEST_ARGS="-E _NOT_BUILT|_np" to run just them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -n "${SANITIZE:-}" ]]; then
