@@ -158,6 +158,15 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
                            << dims << ") needs more");
   }
   if (!fits) need = 0;  // an empty array: some dimension is 0
+  // Even then NpyArray::size() multiplies every size: their product must fit (fuzzing found
+  // (46666666662, 777777777777777, 0), a signed overflow there).
+  std::int64_t product = 1;
+  for (std::int64_t d : array.shape) {
+    if (d != 0 && __builtin_mul_overflow(product, d, &product)) {
+      GALIEN_USER_ERROR(what << " has a shape (" << dims << ") too large to address: the "
+                             << "header is damaged");
+    }
+  }
   if (bytes.size() < start + header_length + need) {
     GALIEN_USER_ERROR(what << " is truncated: " << bytes.size() - start - header_length
                            << " bytes of data, " << need << " expected");

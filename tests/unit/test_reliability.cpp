@@ -176,6 +176,11 @@ TEST(FuzzRegressions, NpyWithABadItemSizeOrShapeIsRefusedByName) {
   EXPECT_EQ(ok.size(), 6);
   EXPECT_EQ(ok.data.size(), 24u);
   EXPECT_EQ(parse_npy(npy("|u1", "0, 5", 0), "x.npy").data.size(), 0u);
+  // An empty array whose other sizes multiply past 2^63 (size() overflowed).
+  EXPECT_CONTAINS(user_error_of([&] {
+                    parse_npy(npy("|u1", "46666666662, 777777777777777, 0", 0), "x.npy");
+                  }),
+                  "too large to address");
 }
 
 // fuzz_slurm_profile: the same yaml-cpp hang as fuzz_config, on a profile whose line 6 starts
