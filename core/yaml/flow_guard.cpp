@@ -77,8 +77,11 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       }
       continue;
     }
+    // A quote right after a closed one starts another quoted token for yaml-cpp ("a""b", c
+    // looped too: fuzz_slurm_profile, round 3).
+    const bool quote_starts = node_start || after_quote;
     after_quote = false;
-    if (node_start && (c == '\'' || c == '"')) {  // a quoted value, possibly over lines
+    if (quote_starts && (c == '\'' || c == '"')) {  // a quoted value, possibly over lines
       advance(i);
       while (i < n) {
         if (c == '"' && text[i] == '\\' && i + 1 < n) {

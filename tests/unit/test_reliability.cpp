@@ -102,6 +102,7 @@ TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
   // After a closed [...], with or without a tag (the fuzzer's second finding).
   EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4], 2", "o"); }), "','");
   EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4]!t, 2", "o"); }), "','");
+  EXPECT_CONTAINS(user_error_of([] { check_override("published.note=\"a\"\"b\", c", "o"); }), "','");
   // The inputs the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits them.
   for (const char* file : {"config/leading-comma-hang.bin", "config/comma-after-flow-hang.bin"}) {
   const std::string input = read_file(regression(file));
