@@ -163,4 +163,19 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<TextPosition> control_character(const std::string& text) {
+  TextPosition at;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return at;
+    if (c == '\n') {
+      ++at.line;
+      at.column = 0;
+    } else {
+      ++at.column;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace galien::yaml

@@ -23,4 +23,9 @@ struct TextPosition {
 // commas inside plain values ("name: a, b") are left alone.
 std::optional<TextPosition> stray_flow_comma(const std::string& text);
 
+// Where the first control character (below 0x20 other than tab, line feed and carriage return,
+// or 0x7F) is, or nullopt. YAML text must be printable; yaml-cpp 0.7 also looped on "&1 \0,e"
+// (fuzz_slurm_profile, round 4).
+std::optional<TextPosition> control_character(const std::string& text);
+
 }  // namespace galien::yaml

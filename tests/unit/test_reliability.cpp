@@ -103,6 +103,9 @@ TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
   EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4], 2", "o"); }), "','");
   EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4]!t, 2", "o"); }), "','");
   EXPECT_CONTAINS(user_error_of([] { check_override("published.note=\"a\"\"b\", c", "o"); }), "','");
+  // Control characters (round 4: "&1 \0,e" looped as well).
+  EXPECT_CONTAINS(user_error_of([] { load_config_text(std::string("name: a\n&1\0,e\n", 11), "c.yaml"); }),
+                  "c.yaml:2:3: a control character");
   // The inputs the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits them.
   for (const char* file : {"config/leading-comma-hang.bin", "config/comma-after-flow-hang.bin"}) {
   const std::string input = read_file(regression(file));
