@@ -4,6 +4,8 @@
 #include <hdf5_hl.h>
 
 #include <algorithm>
+#include <new>
+#include <stdexcept>
 #include <cstdio>
 #include <filesystem>
 
@@ -248,6 +250,15 @@ ShardData read_header(hid_t file, const std::string& path) {
             "has an inconsistent header (shard_index, num_shards, num_samples or "
             "num_features out of range)");
   }
+  // Every sample has a 64-character hex pseudonym: even compressed, at least 32 bytes of the
+  // file. A larger num_samples is damage, caught before anything is allocated for it (fuzzing
+  // found a header asking for 2^62 labels: std::length_error instead of a message).
+  hsize_t file_size = 0;
+  if (H5Fget_filesize(file, &file_size) < 0 ||
+      static_cast<std::uint64_t>(samples) > file_size / (kPseudonymLength / 2)) {
+    damaged(path, "says it holds " + std::to_string(samples) + " samples, more than its " +
+                      std::to_string(file_size) + " bytes can");
+  }
   shard.shard_index = static_cast<int>(index);
   shard.num_shards = static_cast<int>(count);
   shard.labels.resize(static_cast<std::size_t>(samples));
@@ -321,12 +332,20 @@ void read_labels(hid_t file, ShardData& shard, const std::string& path) {
 }
 
 ShardData read_contents(hid_t file, const std::string& path) {
-  ShardData shard = read_header(file, path);
-  read_pseudonyms(file, shard, path);
-  read_features(file, shard, path);
-  read_labels(file, shard, path);
-  read_optional_datasets(file, shard, path);
-  return shard;
+  try {
+    ShardData shard = read_header(file, path);
+    read_pseudonyms(file, shard, path);
+    read_features(file, shard, path);
+    read_labels(file, shard, path);
+    read_optional_datasets(file, shard, path);
+    return shard;
+  } catch (const std::length_error&) {
+    // Dataset extents are the file's word (a sparse dataset can claim any size): one that no
+    // vector can hold is damage, said as such rather than as an exception from the library.
+    damaged(path, "declares datasets larger than memory can hold");
+  } catch (const std::bad_alloc&) {
+    damaged(path, "declares datasets larger than memory can hold");
+  }
 }
 
 }  // namespace

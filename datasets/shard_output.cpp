@@ -1,5 +1,12 @@
 #include "datasets/shard_output.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <regex>
@@ -27,6 +34,50 @@ void check_output_dir(const Config& config, bool overwrite) {
   if (!overwrite && fs::exists(manifest))
     GALIEN_USER_ERROR(manifest << " already exists: pass --overwrite to replace these shards, or "
                                << "set another data.shard_dir");
+}
+
+ShardDirLock::ShardDirLock(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  path_ = (fs::path(dir) / ".galien-shard.lock").string();
+  for (;;) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      GALIEN_USER_ERROR("cannot create " << path_ << " (" << std::strerror(errno)
+                                         << "): check that data.shard_dir is writable");
+    }
+    int rc = 0;
+    while ((rc = ::flock(fd_, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) {
+      const int err = errno;
+      ::close(fd_);
+      fd_ = -1;
+      if (err == EWOULDBLOCK) {
+        GALIEN_USER_ERROR("another `galien shard` is writing " << dir << " now (" << path_
+                          << " is locked): wait for it to end, or set another data.shard_dir");
+      }
+      GALIEN_USER_ERROR("cannot lock " << path_ << " (flock: " << std::strerror(err)
+                                       << "; on Lustre mount with -o flock)");
+    }
+    // The holder before us may have unlinked the file after we opened it: then our lock is on
+    // a file nobody else will open. Only a lock on the file the path names now counts.
+    struct stat held {}, named {};
+    if (::fstat(fd_, &held) == 0 && ::stat(path_.c_str(), &named) == 0 &&
+        held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+      return;
+    }
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+ShardDirLock::~ShardDirLock() {
+  if (fd_ < 0) return;
+  // Unlinked while still held, so a finished run leaves the directory as it was; a killed run
+  // leaves an empty, unlocked file that the next run simply locks.
+  ::unlink(path_.c_str());
+  ::close(fd_);  // releases the flock
 }
 
 void remove_stale_shards(const std::string& dir, const Manifest& manifest) {

@@ -14,6 +14,23 @@ namespace galien {
 std::string utc_now_iso8601();
 // UserError when data.shard_dir is unset, or already holds a manifest and !overwrite.
 void check_output_dir(const Config& config, bool overwrite);
+
+// Held for the whole of one `galien shard` run: an exclusive flock on DIR/.galien-shard.lock
+// (DIR created if needed). Two runs into one directory at once would otherwise both succeed
+// and leave one run's manifest over a mix of both runs' shards (bench/fault/concurrent_shard.py,
+// docs/RELIABILITY.md). The second run is refused at once with a UserError naming the
+// directory; the lock goes with the process, so a killed run never leaves it held.
+class ShardDirLock {
+ public:
+  explicit ShardDirLock(const std::string& dir);
+  ~ShardDirLock();
+  ShardDirLock(const ShardDirLock&) = delete;
+  ShardDirLock& operator=(const ShardDirLock&) = delete;
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 // With --overwrite, shards of an earlier run would only mislead; only files named like galien
 // shards are touched.
 void remove_stale_shards(const std::string& dir, const Manifest& manifest);

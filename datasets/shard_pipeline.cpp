@@ -266,6 +266,10 @@ std::map<std::string, SplitSource> make_splits(const Config& config, const Encod
 ShardResult run_shard(const Config& config, bool overwrite) {
   if (config.data.image_format != "none") return run_image_shard(config, overwrite);
   check_settings(config, overwrite);
+  // Held until the manifest is written; then, with the lock, the directory is checked again: a
+  // run that finished while this one started has left a manifest.
+  ShardDirLock lock(config.data.shard_dir);
+  check_output_dir(config, overwrite);
   SecretKey key = load_key_file(config.privacy.key_file, "`galien shard` makes pseudonyms");
   PseudonymisationPolicy policy(config, key);  // checks privacy.* before any work
   // One read serves both the hash and the parse, so the recorded hash is of the bytes used.

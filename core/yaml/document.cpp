@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/fs.h"
+#include "core/yaml/flow_guard.h"
 
 namespace galien::yaml {
 namespace {
@@ -45,6 +46,23 @@ void check_tree(const Node& node, int depth, Walk& walk) {
 
 Node parse_source(const std::string& text, std::shared_ptr<const Source> source) {
   std::vector<YAML::Node> documents;
+  if (std::optional<TextPosition> at = control_character(text)) {
+    YAML::Mark mark;
+    mark.line = at->line;
+    mark.column = at->column;
+    Node(source, YAML::Node(), "", mark)
+        .fail("a control character (a byte below 0x20 other than tab and line end); YAML "
+              "text must be printable: is this a binary file, or was it damaged in a copy?");
+  }
+  if (std::optional<TextPosition> at = stray_flow_comma(text)) {
+    // yaml-cpp 0.7 would never return on this text (core/yaml/flow_guard.h).
+    YAML::Mark mark;
+    mark.line = at->line;
+    mark.column = at->column;
+    Node(source, YAML::Node(), "", mark)
+        .fail("YAML syntax error: ',' outside [...] or {...}; a list is written [a, b] or one "
+              "'- item' per line, and text with commas is quoted: 'a, b'");
+  }
   try {
     documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {

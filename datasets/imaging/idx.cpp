@@ -24,12 +24,31 @@ IdxArray read_idx(const std::string& path) {
   std::size_t dims = static_cast<unsigned char>(bytes[3]);
   if (dims < 1 || bytes.size() < 4 + 4 * dims) GALIEN_USER_ERROR(path << ": truncated IDX header");
   IdxArray array;
+  // The product is checked while it is formed: sizes such as 65536 x 65536 x 65536 x 65536
+  // wrapped to 0 and passed the length check, leaving a shape that promised data that was not
+  // there (found by fuzzing: tests/fuzz/regressions/idx/).
+  const std::size_t start = 4 + 4 * dims;
+  const std::size_t available = bytes.size() - start;
   std::size_t count = 1;
+  bool fits = true;
   for (std::size_t d = 0; d < dims; ++d) {
     array.shape.push_back(big_endian(bytes, 4 + 4 * d));
-    count *= static_cast<std::size_t>(array.shape.back());
+    const auto size = static_cast<std::size_t>(array.shape.back());
+    if (size == 0) {
+      count = 0;
+      fits = true;
+      continue;
+    }
+    if (count != 0 && (!fits || count > available / size)) {
+      fits = false;
+      continue;
+    }
+    count *= size;
   }
-  std::size_t start = 4 + 4 * dims;
+  if (!fits && count != 0) {
+    GALIEN_USER_ERROR(path << " is truncated: " << available << " data bytes, fewer than its "
+                           << "header's sizes need; copy it again");
+  }
   if (bytes.size() < start + count) {
     GALIEN_USER_ERROR(path << " is truncated: " << bytes.size() - start << " data bytes, "
                            << count << " expected; copy it again");

@@ -295,6 +295,8 @@ Manifest describe(const Config& config, const ImageSource& source, const Clinica
 
 ShardResult run_image_shard(const Config& config, bool overwrite) {
   check_output_dir(config, overwrite);
+  ShardDirLock lock(config.data.shard_dir);  // one run at a time (datasets/shard_output.h)
+  check_output_dir(config, overwrite);
   // Image datasets are classification (or multi-label) only in this version.
   if (config.data.task != "classification")
     GALIEN_USER_ERROR("data.task: " << config.data.task << " is for clinical tables; image "

@@ -64,6 +64,13 @@ Header parse_header(const std::string& bytes, const std::string& name) {
   h.bitpix = field<std::int16_t>(bytes, 72, h.swap);
   for (int i = 0; i < 8; ++i) h.pixdim[i] = field<float>(bytes, 76 + 4 * i, h.swap);
   float offset = field<float>(bytes, 108, h.swap);
+  // vox_offset is a float: NaN, infinite or past the end of the file is a damaged header. Found
+  // by fuzzing (tests/fuzz/regressions/nifti/): casting a huge value to size_t is undefined, and
+  // on x86 the offset it gave could wrap the size check and read outside the file.
+  if (!std::isfinite(offset) || offset > static_cast<double>(bytes.size())) {
+    refuse(name, "has vox_offset " + std::to_string(offset) + " outside its " +
+                     std::to_string(bytes.size()) + " bytes: its header is damaged; copy it again");
+  }
   h.offset = offset >= kHeaderSize ? static_cast<std::size_t>(offset) : kHeaderSize;
   h.slope = field<float>(bytes, 112, h.swap);
   h.intercept = field<float>(bytes, 116, h.swap);

@@ -2,6 +2,7 @@
 
 #include <minizip/unzip.h>
 
+#include <algorithm>
 #include <cstring>
 #include <regex>
 
@@ -114,18 +115,58 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
   }
   NpyArray array;
   array.kind = m[2].str()[0];
-  array.item_size = static_cast<std::size_t>(std::stoul(m[3].str()));
+  // Only the sizes NpyArray::at reads; any other (or a number too long for stoul) is refused by
+  // name. Found by fuzzing (tests/fuzz/regressions/npz/): stoul threw std::out_of_range, and an
+  // item size of 3 or 16 made at() read past the data.
+  const std::string size_digits = m[3].str();
+  array.item_size = size_digits.size() <= 2 ? static_cast<std::size_t>(std::stoul(size_digits)) : 0;
+  const bool valid_size =
+      array.kind == 'b' ? array.item_size == 1
+      : array.kind == 'f' ? (array.item_size == 4 || array.item_size == 8)
+                          : (array.item_size == 1 || array.item_size == 2 ||
+                             array.item_size == 4 || array.item_size == 8);
+  if (!valid_size) {
+    GALIEN_USER_ERROR(what << " has dtype '" << array.kind << size_digits << "': only bool, "
+                           << "(u)int8/16/32/64, float32 and float64 arrays are read");
+  }
   if (std::regex_search(header, m, order) && m[1] == "True") {
     GALIEN_USER_ERROR(what << " is in Fortran order: save it with numpy.ascontiguousarray");
   }
   if (!std::regex_search(header, m, shape)) GALIEN_USER_ERROR(what << " has no shape in header");
   std::string dims = m[1].str();
   static const std::regex number("\\d+");
+  // The element count is checked against the bytes present while it is computed: a shape such
+  // as (4294967296, 4294967296) must not wrap to a small product (fuzzing found both that and
+  // std::out_of_range from stoll).
+  const std::size_t available = bytes.size() - start - header_length;
+  bool fits = true;
+  std::size_t need = array.item_size;
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
        it != std::sregex_iterator(); ++it) {
-    array.shape.push_back(std::stoll(it->str()));
+    const std::string digits = it->str();
+    if (digits.size() > 18) {
+      GALIEN_USER_ERROR(what << " has a shape (" << dims << ") with a size of " << digits.size()
+                             << " digits: the header is damaged");
+    }
+    const std::int64_t d = std::stoll(digits);
+    array.shape.push_back(d);
+    if (fits && d != 0 && need > available / static_cast<std::size_t>(d)) fits = false;
+    if (fits) need *= static_cast<std::size_t>(d);
   }
-  std::size_t need = static_cast<std::size_t>(array.size()) * array.item_size;
+  if (!fits && std::find(array.shape.begin(), array.shape.end(), 0) == array.shape.end()) {
+    GALIEN_USER_ERROR(what << " is truncated: " << available << " bytes of data, its shape ("
+                           << dims << ") needs more");
+  }
+  if (!fits) need = 0;  // an empty array: some dimension is 0
+  // Even then NpyArray::size() multiplies every size: their product must fit (fuzzing found
+  // (46666666662, 777777777777777, 0), a signed overflow there).
+  std::int64_t product = 1;
+  for (std::int64_t d : array.shape) {
+    if (d != 0 && __builtin_mul_overflow(product, d, &product)) {
+      GALIEN_USER_ERROR(what << " has a shape (" << dims << ") too large to address: the "
+                             << "header is damaged");
+    }
+  }
   if (bytes.size() < start + header_length + need) {
     GALIEN_USER_ERROR(what << " is truncated: " << bytes.size() - start - header_length
                            << " bytes of data, " << need << " expected");

@@ -42,6 +42,8 @@ if(GALIEN_BUILD_TRAINING)
 endif()
 galien_test(test_risk SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_risk.cpp LIBS galien_privacy)
 galien_test(test_audit_log SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_audit_log.cpp LIBS galien_privacy)
+# Findings of fuzzing and fault injection, replayed through the normal code path (docs/RELIABILITY.md).
+galien_test(test_reliability SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_reliability.cpp LIBS galien_datasets)
 galien_test(test_pseudonymisation_policy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_pseudonymisation_policy.cpp LIBS galien_datasets)
 # Report charts (docs/reports.md), torch-free. The test decodes the PNGs with libpng itself and
 # compares AUCs with the trainer's: trainers/metrics*.cpp need neither LibTorch nor MPI, so they

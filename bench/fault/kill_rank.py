@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""kill -9 one rank of a 2-rank training at random moments (docs/RELIABILITY.md).
+
+  python3 bench/fault/kill_rank.py [TRIALS] [SEED]
+
+Per trial: `mpirun -np 2 galien train configs/wdbc-mlp.yaml` with a checkpoint every few steps;
+after a random delay (anywhere from start-up to the end: a step, an allreduce, evaluation or a
+checkpoint write) SIGKILL one rank at random; measure the seconds until mpirun exits and its exit
+code. Then resume (same command, trainer.resume=auto) to the end and compare the final model
+(summary.json's parameters_sha256 and every metric) with an uninterrupted run of the same config.
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+import time
+
+from common import GALIEN, WORK, CONFIG, keygen, mpirun_prefix, run, save, sha256_file, start, \
+    wait, children
+
+TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 16)
+base = os.path.join(WORK, "kill-rank")
+shutil.rmtree(base, ignore_errors=True)
+os.makedirs(base)
+key = os.path.join(base, "k.key")
+keygen(key)
+common = ["data.shard_dir=" + base + "/shards", "privacy.key_file=" + key]
+r = run([GALIEN, "shard", CONFIG, *common])
+assert r.returncode == 0, r.stderr
+# Dropout on, so that the RNG state must be restored for an exact resume; a checkpoint every 3
+# steps so kills land during writes too.
+train_args = common + ["trainer.epochs=6", "trainer.batch_size=16", "model.dropout=0.1",
+                       "trainer.checkpoint_every_steps=3", "trainer.collective_timeout_s=30"]
+
+
+def train(run_dir, log):
+    return start(mpirun_prefix(2) + [GALIEN, "train", CONFIG, *train_args,
+                                     "trainer.run_dir=" + run_dir], log)
+
+
+def final_state(run_dir):
+    # parameters_sha256: SHA-256 over every parameter's bytes (trainers/run summary).
+    summary = json.load(open(os.path.join(run_dir, "summary.json")))
+    return summary["parameters_sha256"], summary["metrics"]
+
+
+t0 = time.monotonic()
+ref_dir = os.path.join(base, "reference")
+p = train(ref_dir, ref_dir + ".log")
+code = wait(p, 600)
+assert code == 0, open(ref_dir + ".log").read()[-3000:]
+duration = time.monotonic() - t0
+ref_sha, ref_metrics = final_state(ref_dir)
+print(f"uninterrupted run: {duration:.1f} s, parameters {ref_sha[:16]}")
+
+rows = []
+for trial in range(TRIALS):
+    run_dir = os.path.join(base, f"trial-{trial:02d}")
+    log = run_dir + ".log"
+    delay = rng.uniform(0.5, duration * 0.9)
+    p = train(run_dir, log)
+    time.sleep(delay)
+    ranks = children(p.pid)
+    if p.poll() is not None or not ranks:
+        rows.append({"trial": trial, "delay_s": round(delay, 2), "note": "finished before the kill"})
+        continue
+    victim = rng.choice(ranks)
+    os.kill(victim, signal.SIGKILL)
+    killed = time.monotonic()
+    code = wait(p, 120)
+    exit_s = time.monotonic() - killed
+    leftover = [pid for pid in ranks if os.path.exists(f"/proc/{pid}")
+                and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
+    # Resume to the end with the same command.
+    had_checkpoint = os.path.exists(os.path.join(run_dir, "checkpoints/last.pt"))
+    p2 = train(run_dir, log)
+    code2 = wait(p2, 600)
+    same = None
+    if code2 == 0:
+        sha, metrics = final_state(run_dir)
+        same = sha == ref_sha and metrics == ref_metrics
+    row = {"trial": trial, "delay_s": round(delay, 2), "exit_code": code,
+           "seconds_to_exit": None if code is None else round(exit_s, 2),
+           "ranks_left_running": len(leftover), "checkpoint_before_kill": had_checkpoint,
+           "resume_exit_code": code2, "final_equal_to_uninterrupted": same}
+    rows.append(row)
+    print(row, flush=True)
+
+done = [r for r in rows if "exit_code" in r]
+worst = max((r["seconds_to_exit"] or 1e9) for r in done) if done else None
+summary = {"trials": len(done), "worst_seconds_to_exit": worst,
+           "all_resumed_equal": all(r["final_equal_to_uninterrupted"] for r in done),
+           "uninterrupted_s": round(duration, 1)}
+print(summary)
+save("kill_rank", rows, summary)

@@ -1,0 +1,181 @@
+#include "core/yaml/flow_guard.h"
+
+#include <cstddef>
+
+namespace galien::yaml {
+
+std::optional<TextPosition> stray_flow_comma(const std::string& text) {
+  int line = 0, column = 0;
+  int depth = 0;             // open [ and {
+  bool node_start = true;    // the next non-blank character starts a value (or key)
+  bool after_quote = false;  // a quoted value or a [...] / {...} just closed
+  int block_indent = -1;     // inside a block scalar: lines indented more than this
+  int line_indent = 0;       // indentation of the current line
+  bool at_line_start = true;
+  const std::size_t n = text.size();
+  auto advance = [&](std::size_t& i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 0;
+      at_line_start = true;
+      line_indent = 0;
+      if (depth == 0) node_start = true;
+    } else {
+      ++column;
+    }
+    ++i;
+  };
+  for (std::size_t i = 0; i < n;) {
+    const char c = text[i];
+    if (at_line_start) {
+      // Indentation, then: inside a block scalar, skip lines indented deeper than its parent.
+      std::size_t j = i;
+      while (j < n && text[j] == ' ') ++j;
+      const int indent = static_cast<int>(j - i);
+      const bool blank = j >= n || text[j] == '\n' || text[j] == '\r';
+      if (block_indent >= 0 && (blank || indent > block_indent)) {
+        while (i < n && text[i] != '\n') advance(i);
+        if (i < n) advance(i);
+        continue;
+      }
+      block_indent = -1;
+      line_indent = indent;
+      while (i < n && text[i] == ' ') advance(i);
+      at_line_start = false;
+      continue;
+    }
+    if (c == '\n') {
+      advance(i);
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') {
+      advance(i);
+      continue;
+    }
+    if (c == '#') {  // only after a blank or at a line start (this loop skips blanks)
+      while (i < n && text[i] != '\n') advance(i);
+      continue;
+    }
+    if (c == ',') {
+      if (depth == 0 && (node_start || after_quote)) return TextPosition{line, column};
+      after_quote = false;
+      node_start = depth > 0;
+      advance(i);
+      continue;
+    }
+    // Tags (!t), anchors (&a) and aliases (*a) are tokens of their own, even right after a
+    // closed [...] ("[8,4]!t, x" made yaml-cpp loop too): skip them, keeping the state.
+    if ((c == '!' || c == '&' || c == '*') && (node_start || after_quote)) {
+      while (i < n && text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r' &&
+             text[i] != ',' && text[i] != '[' && text[i] != ']' && text[i] != '{' &&
+             text[i] != '}') {
+        advance(i);
+      }
+      if (c == '*') {
+        after_quote = true;
+        node_start = false;
+      }
+      continue;
+    }
+    // A quote right after a closed one starts another quoted token for yaml-cpp ("a""b", c
+    // looped too: fuzz_slurm_profile, round 3).
+    const bool quote_starts = node_start || after_quote;
+    after_quote = false;
+    if (quote_starts && (c == '\'' || c == '"')) {  // a quoted value, possibly over lines
+      advance(i);
+      while (i < n) {
+        if (c == '"' && text[i] == '\\' && i + 1 < n) {
+          advance(i);
+          advance(i);
+          continue;
+        }
+        if (text[i] == c) {
+          if (c == '\'' && i + 1 < n && text[i + 1] == '\'') {  // '' inside '...'
+            advance(i);
+            advance(i);
+            continue;
+          }
+          break;
+        }
+        advance(i);
+      }
+      if (i < n) advance(i);  // the closing quote
+      at_line_start = false;
+      after_quote = true;
+      node_start = false;
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      if (node_start || depth > 0) {
+        ++depth;
+        node_start = true;
+        advance(i);
+        continue;
+      }
+    }
+    if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+      node_start = false;
+      after_quote = depth == 0;
+      advance(i);
+      continue;
+    }
+    if (node_start && depth == 0 && (c == '|' || c == '>')) {  // block scalar: skip its lines
+      block_indent = line_indent;
+      while (i < n && text[i] != '\n') advance(i);
+      continue;
+    }
+    // Indicators followed by a blank: "- ", "? ", ": " (and "--- ") start a value.
+    const bool blank_after = i + 1 >= n || text[i + 1] == ' ' || text[i + 1] == '\n' ||
+                             text[i + 1] == '\r' || text[i + 1] == '\t';
+    if ((c == '-' || c == '?' || c == ':') && blank_after && (node_start || c == ':')) {
+      node_start = true;
+      advance(i);
+      continue;
+    }
+    if (c == ':' && depth > 0) {  // {a:1} style in flow
+      node_start = true;
+      advance(i);
+      continue;
+    }
+    if (i + 2 < n && node_start && text.compare(i, 3, "---") == 0) {
+      node_start = true;
+      advance(i);
+      advance(i);
+      advance(i);
+      continue;
+    }
+    // A plain value: runs to the end of the line at depth 0 (its commas are its own), or to the
+    // next flow indicator inside brackets. ": " and " #" end it too.
+    node_start = false;
+    while (i < n && text[i] != '\n') {
+      const char p = text[i];
+      if (depth > 0 && (p == ',' || p == ']' || p == '}')) break;
+      if (p == ':' && (i + 1 >= n || text[i + 1] == ' ' || text[i + 1] == '\n' ||
+                       (depth > 0 && (text[i + 1] == ',' || text[i + 1] == ']' ||
+                                      text[i + 1] == '}')))) {
+        break;
+      }
+      if (p == ' ' && i + 1 < n && text[i + 1] == '#') break;
+      advance(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<TextPosition> control_character(const std::string& text) {
+  TextPosition at;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return at;
+    if (c == '\n') {
+      ++at.line;
+      at.column = 0;
+    } else {
+      ++at.column;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace galien::yaml

@@ -1,0 +1,210 @@
+// Findings of the adversarial reliability work (docs/RELIABILITY.md), each replayed through the
+// normal code path: the inputs libFuzzer found (tests/fuzz/regressions/TARGET/), and the
+// fault-injection finding that two `galien shard` runs into one directory both "succeeded".
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "core/config/config.h"
+#include "core/fs.h"
+#include "core/yaml/document.h"
+#include "datasets/imaging/idx.h"
+#include "datasets/imaging/nifti.h"
+#include "datasets/imaging/npz.h"
+#include "datasets/manifest.h"
+#include "datasets/shard.h"
+#include "datasets/shard_output.h"
+#include "datasets/shard_pipeline.h"
+#include "privacy/key_file.h"
+#include "tests/support/test_support.h"
+
+namespace galien {
+namespace {
+
+namespace fs = std::filesystem;
+using test::user_error_of;
+
+std::string scratch(const std::string& name) {
+  std::string dir = std::string(GALIEN_TEST_TMP) + "/reliability/" + name;
+  fs::remove_all(dir);
+  make_directories(dir);
+  return dir;
+}
+
+// A checked-in input under tests/fuzz/regressions/.
+std::string regression(const std::string& relative) {
+  return std::string(GALIEN_SOURCE_DIR) + "/tests/fuzz/regressions/" + relative;
+}
+
+Config diabetes_config(const std::string& dir) {
+  const std::string key = dir + "/k.key";
+  if (!fs::exists(key)) generate_key_file(key);
+  return load_config(std::string(GALIEN_SOURCE_DIR) + "/tests/configs/diabetes-regression.yaml",
+                     {"data.shard_dir=" + dir + "/shards", "privacy.key_file=" + key});
+}
+
+ShardResult quiet_shard(const Config& config, bool overwrite = false) {
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("quiet", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  struct Restore {
+    std::shared_ptr<spdlog::logger> logger;
+    ~Restore() { spdlog::set_default_logger(logger); }
+  } restore{previous};
+  return run_shard(config, overwrite);
+}
+
+// bench/fault/concurrent_shard.py: two runs into one directory at once both exited 0, leaving
+// one run's manifest over a mix of both runs' shards (refused by `galien verify` with a
+// misleading "wrong key" diagnosis, or accepted by chance). Now the second run is refused.
+TEST(ShardDirLock, ASecondRunIntoTheSameDirectoryIsRefusedWhileTheFirstRuns) {
+  const std::string dir = scratch("lock");
+  Config config = diabetes_config(dir);
+  std::string message;
+  {
+    ShardDirLock running(config.data.shard_dir);  // what a first, unfinished run holds
+    message = user_error_of([&] { quiet_shard(config); });
+  }
+  EXPECT_CONTAINS(message, "another `galien shard` is writing " + config.data.shard_dir);
+  EXPECT_CONTAINS(message, "set another data.shard_dir");
+  EXPECT_FALSE(fs::exists(config.data.shard_dir + "/manifest.json"));
+  // Once it ended, a run goes through and leaves no lock file behind.
+  quiet_shard(config);
+  EXPECT_TRUE(fs::exists(config.data.shard_dir + "/manifest.json"));
+  EXPECT_FALSE(fs::exists(config.data.shard_dir + "/.galien-shard.lock"));
+  // A run that finished while another was waiting to start: refused as "already exists".
+  EXPECT_CONTAINS(user_error_of([&] { quiet_shard(config); }), "already exists");
+}
+
+TEST(ShardDirLock, AKilledRunsLeftoverLockFileDoesNotBlock) {
+  const std::string dir = scratch("leftover");
+  Config config = diabetes_config(dir);
+  make_directories(config.data.shard_dir);
+  write_file_atomic(config.data.shard_dir + "/.galien-shard.lock", "");  // kill -9 leaves this
+  quiet_shard(config);
+  EXPECT_TRUE(fs::exists(config.data.shard_dir + "/manifest.json"));
+}
+
+// fuzz_config: yaml-cpp 0.7 never returned on a ',' where a block value starts; `galien` hung
+// forever on a config line ", x" or an override typed as data.classes="1", "0".
+TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
+  std::string message = user_error_of([] { load_config_text("name: x\n, b\n", "c.yaml"); });
+  EXPECT_CONTAINS(message, "c.yaml:2:1");
+  EXPECT_CONTAINS(message, "',' outside [...] or {...}");
+  message = user_error_of([] { load_config_text("data:\n  classes:\n    - 1\n    , 0\n", "c.yaml"); });
+  EXPECT_CONTAINS(message, "c.yaml:4:5");
+  message = user_error_of([] { check_override("data.classes=\"1\", \"0\"", "override"); });
+  EXPECT_CONTAINS(message, "',' outside [...] or {...}");
+  // After a closed [...], with or without a tag (the fuzzer's second finding).
+  EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4], 2", "o"); }), "','");
+  EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4]!t, 2", "o"); }), "','");
+  EXPECT_CONTAINS(user_error_of([] { check_override("published.note=\"a\"\"b\", c", "o"); }), "','");
+  // Control characters (round 4: "&1 \0,e" looped as well).
+  EXPECT_CONTAINS(user_error_of([] { load_config_text(std::string("name: a\n&1\0,e\n", 11), "c.yaml"); }),
+                  "c.yaml:2:3: a control character");
+  // The inputs the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits them.
+  for (const char* file : {"config/leading-comma-hang.bin", "config/comma-after-flow-hang.bin"}) {
+  const std::string input = read_file(regression(file));
+  const std::size_t nul = input.find('\0');
+  ASSERT_NE(nul, std::string::npos);
+  std::vector<std::string> overrides;
+  std::istringstream lines(input.substr(nul + 1));
+  for (std::string line; std::getline(lines, line);) overrides.push_back(line);
+  user_error_of([&] { load_config_text(input.substr(0, nul), "fuzz.yaml", overrides); });
+  for (const std::string& o : overrides) {
+    try {
+      check_override(o, "override");
+    } catch (const UserError&) {
+    }
+  }
+  }
+  // What stays accepted: commas inside values, lists in brackets, quoted commas.
+  EXPECT_NO_THROW(check_override("data.classes=[\"1\", \"0\"]", "override"));
+  EXPECT_NO_THROW(check_override("published.note=a, b", "override"));
+  EXPECT_NO_THROW(check_override("published.note='a, b'", "override"));
+}
+
+// fuzz_nifti: a vox_offset of 2.7e23 was cast to size_t (undefined; on x86 it could wrap the
+// size check and read outside the file). Now refused by name.
+TEST(FuzzRegressions, NiftiWithAHugeVoxOffsetIsRefused) {
+  const std::string message =
+      user_error_of([] { read_nifti(regression("nifti/vox-offset-huge.nii")); });
+  EXPECT_CONTAINS(message, "vox-offset-huge.nii has vox_offset");
+  EXPECT_CONTAINS(message, "its header is damaged");
+}
+
+// fuzz_idx: sizes whose product wrapped around 2^64 passed the length check; the array then
+// claimed far more elements than it held.
+TEST(FuzzRegressions, IdxWhoseSizesOverflowIsRefusedAsTruncated) {
+  const std::string message =
+      user_error_of([] { read_idx(regression("idx/shape-product-wraps.idx")); });
+  EXPECT_CONTAINS(message, "shape-product-wraps.idx is truncated");
+  // Sizes 65536^4 (product 2^64 = 0 after wrapping), no data.
+  const std::string dir = scratch("idx");
+  std::string bytes("\0\0\x08\x04", 4);
+  for (int d = 0; d < 4; ++d) bytes += std::string("\0\x01\0\0", 4);
+  write_file_atomic(dir + "/wrap-idx4-ubyte", bytes);
+  EXPECT_CONTAINS(user_error_of([&] { read_idx(dir + "/wrap-idx4-ubyte"); }), "is truncated");
+  // A zero size is an empty array, not an error.
+  std::string empty("\0\0\x08\x02\0\0\0\0\0\0\0\x05", 12);
+  write_file_atomic(dir + "/empty-idx2-ubyte", empty);
+  EXPECT_EQ(read_idx(dir + "/empty-idx2-ubyte").data.size(), 0u);
+}
+
+// fuzz_npz: a dtype '<u666...6' threw std::out_of_range out of stoul (not a UserError naming the
+// file); sizes other than 1/2/4/8 made NpyArray::at read past the data; shapes could wrap.
+TEST(FuzzRegressions, NpyWithABadItemSizeOrShapeIsRefusedByName) {
+  std::string input = read_file(regression("npz/dtype-size-out-of-range.bin"));
+  ASSERT_FALSE(input.empty());
+  const std::string bytes = input.substr(1);  // the fuzz target's mode byte: .npy follows
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(bytes, "x.npy"); }), "x.npy has dtype 'u66");
+  auto npy = [](const std::string& descr, const std::string& shape, std::size_t data) {
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" +
+                         shape + "), }";
+    std::string b = std::string("\x93NUMPY\x01\x00", 8);
+    b += static_cast<char>(header.size() & 0xFF);
+    b += static_cast<char>(header.size() >> 8);
+    return b + header + std::string(data, '\1');
+  };
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(npy("<u3", "2,", 6), "x.npy"); }), "dtype 'u3'");
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(npy("<f2", "2,", 4), "x.npy"); }), "dtype 'f2'");
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(npy("<u8", "4294967296, 4294967296", 8), "x.npy"); }),
+                  "is truncated");
+  EXPECT_CONTAINS(user_error_of([&] { parse_npy(npy("|u1", "99999999999999999999", 8), "x.npy"); }),
+                  "digits");
+  NpyArray ok = parse_npy(npy("<i4", "2, 3", 24), "x.npy");
+  EXPECT_EQ(ok.size(), 6);
+  EXPECT_EQ(ok.data.size(), 24u);
+  EXPECT_EQ(parse_npy(npy("|u1", "0, 5", 0), "x.npy").data.size(), 0u);
+  // An empty array whose other sizes multiply past 2^63 (size() overflowed).
+  EXPECT_CONTAINS(user_error_of([&] {
+                    parse_npy(npy("|u1", "46666666662, 777777777777777, 0", 0), "x.npy");
+                  }),
+                  "too large to address");
+}
+
+// fuzz_slurm_profile: the same yaml-cpp hang as fuzz_config, on a profile whose line 6 starts
+// with ','. read_profile_text parses with yaml::parse (as parse_file does), which refuses it now.
+TEST(FuzzRegressions, SlurmProfileWithAStrayCommaIsRefusedInsteadOfHanging) {
+  const std::string path = regression("slurm_profile/hang.yaml");
+  EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }), path + ":6:1");
+}
+
+// fuzz_shard: a header whose num_samples said 2^62 threw std::length_error from a vector resize
+// (no message naming the shard). Both the file path and the in-memory path refuse it now.
+TEST(FuzzRegressions, ShardClaimingMoreSamplesThanItsBytesIsRefused) {
+  const std::string path = regression("shard/num-samples-huge.h5");
+  std::string bytes = read_file(path);
+  std::string message =
+      user_error_of([&] { read_shard_image(bytes.data(), bytes.size(), "fuzz.h5"); });
+  EXPECT_CONTAINS(message, "shard fuzz.h5 ");
+  EXPECT_CONTAINS(message, "the file is damaged or not a galien shard");
+  EXPECT_CONTAINS(user_error_of([&] { read_shard(path); }), "shard " + path);
+}
+
+}  // namespace
+}  // namespace galien
