@@ -118,11 +118,8 @@ int run_launch(const LaunchOptions& o) {
   const Config config = load_config(o.path, o.overrides);
   const std::string cluster = o.cluster.cluster.empty() ? config.launch.cluster : o.cluster.cluster;
   const auto points = slurm::sweep_points(config);
-  const bool on_cluster = !cluster.empty() && cluster != "local";
-  check_before_start(config, on_cluster ? 0 : (o.cluster.ranks > 0 ? o.cluster.ranks
-                                                                     : config.launch.ranks),
-                     !on_cluster);
-  if (on_cluster) {
+  if (!cluster.empty() && cluster != "local") {
+    check_before_start(config, 0, false);
     slurm::ClusterFlags flags = o.cluster;
     flags.cluster = cluster;
     const slurm::ClusterLaunch launch{o.path, o.overrides, self_executable(),
@@ -136,6 +133,7 @@ int run_launch(const LaunchOptions& o) {
         "--cpus-per-task and --after need --cluster NAME (or "
         "launch.cluster)");
   const int ranks = o.cluster.ranks > 0 ? o.cluster.ranks : config.launch.ranks;
+  check_before_start(config, ranks, true);
   if (!points.empty()) return launch_sweep_locally(o, config, points, ranks);
   return launch_locally(o, o.overrides, absolute_run_dir(config, false), ranks);
 }

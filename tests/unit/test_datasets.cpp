@@ -599,9 +599,9 @@ TEST(Pipeline, ErrorsNeverQuoteAPatientId) {
   write_file_atomic(dir + "/clinical.csv",
                     "patient_id,name,age,sex,outcome\n"
                     "PAT-8842-DUPONT,Jeanne DUPONT,40,F,yes\n"
-                    "PAT-8842-DUPONT,Jeanne DUPONT,41,F,no\n");
+                    "PAT-8842-DUPONT,Jeanne DUPONT,forty-one,F,no\n");
   std::string message = user_error_of([&] { run_shard(fixture_config(dir), false); });
-  EXPECT_CONTAINS(message, "lines 2 and 3");
+  EXPECT_CONTAINS(message, "clinical.csv:3: column 'age'");
   EXPECT_EQ(message.find("DUPONT"), std::string::npos) << message;
 }
 
