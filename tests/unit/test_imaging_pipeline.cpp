@@ -10,11 +10,13 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "core/config/config.h"
 #include "datasets/manifest.h"
+#include "datasets/relink.h"
 #include "datasets/shard_pipeline.h"
 #include "datasets/shard_reader.h"
 #include "datasets/shard_store.h"
@@ -401,6 +403,40 @@ TEST(ImagingPipeline, DicomErrorsNameNoFolderOrFileAfterTheStudyOrBirthDate) {
   message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
   EXPECT_CONTAINS(message, "DICOM file 'subject_b/MR/slice1.dcm' under data.images.path has 64 x "
                            "128 pixels");
+}
+
+// galien relink --images (controller side): the image source, read again with the controller
+// key, gives back the PatientID of every pseudonym the shards hold.
+TEST(ImagingPipeline, RelinkFindsThePatientIdOfEveryDicomPseudonym) {
+  std::string dir = scratch("dicom_relink");
+  std::string images = dir + "/dicom";
+  make_fixture("dicom-series", images);
+  Config config = image_config(dir, "dicom", images);
+  config.data.image_shape = {2, 16, 16};
+  config.data.val_fraction = 0.0;
+  config.data.test_fraction = 0.5;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  const std::map<std::string, std::string> ids = pseudonyms_of_source(
+      RelinkSource{"", "", images, "dicom", ""}, load_key_file(config.privacy.key_file));
+  std::set<std::string> found;
+  for (const auto& [name, split] : result.manifest.splits) {
+    for (const ShardEntry& entry : split.shards) {
+      for (const std::string& pseudonym :
+           load_shard(result.shard_dir, entry, result.manifest, nullptr).pseudonyms) {
+        auto it = ids.find(pseudonym);
+        ASSERT_NE(it, ids.end()) << "a shard pseudonym no PatientID gives";
+        found.insert(it->second);
+      }
+    }
+  }
+  EXPECT_EQ(found, (std::set<std::string>{"PAT-8842-DUPONT", "PAT-9911-MARTIN"}));
+  // NIfTI is the other image format relink reads; anything else is refused by name.
+  EXPECT_CONTAINS(user_error_of([&] {
+                    pseudonyms_of_source(RelinkSource{"", "", images, "png", ""},
+                                         load_key_file(config.privacy.key_file));
+                  }),
+                  "relinking images reads DICOM PatientIDs or NIfTI case names");
 }
 
 TEST(ImagingPipeline, ImageKeysLoadFromYamlWithTheirChecks) {
