@@ -54,8 +54,7 @@ RankBatch EpochPlan::batch(std::int64_t b) const {
   out.global_real = static_cast<std::int64_t>(end - begin);
   const std::int64_t padded = *std::max_element(per_rank.begin(), per_rank.end());
   // Pad with one of this rank's own samples; its weight is zero.
-  const SampleRef filler = out.samples.empty() ? ownership_.samples_of(rank_).front()
-                                               : out.samples.front();
+  const SampleRef filler = out.samples.empty() ? ownership_.first_of(rank_) : out.samples.front();
   while (static_cast<std::int64_t>(out.samples.size()) < padded) out.samples.push_back(filler);
   return out;
 }

@@ -197,19 +197,16 @@ void check_dataset_identity(const Manifest& m, const std::string& path) {
   }
 }
 
-// The identity as written in `text`, read before authentication to choose the manifest key (the
-// HMAC covers these fields, so a forged identity fails authentication).
-DatasetIdentity identity_in(const std::string& text) {
+// The identity as written in the manifest, read before authentication to choose the manifest key
+// (the HMAC covers these fields, so a forged identity fails authentication).
+DatasetIdentity identity_in(const Json& j) {
   DatasetIdentity dataset;
-  try {
-    const Json j = Json::parse(text);
-    const std::string salt = j.value("dataset_salt", std::string());
-    if (is_hex_digits(salt, 64)) {
-      dataset.salt = from_hex(salt);
-      dataset.id = j.value("dataset_id", std::string());
-    }
-  } catch (const Json::exception&) {
-    // Left to the parse after authentication, which names the file.
+  if (!j.is_object()) return dataset;  // invalid JSON: left to the parse, which names the file
+  const auto salt = j.find("dataset_salt");
+  if (salt != j.end() && salt->is_string() && is_hex_digits(salt->get<std::string>(), 64)) {
+    dataset.salt = from_hex(salt->get<std::string>());
+    const auto id = j.find("dataset_id");
+    if (id != j.end() && id->is_string()) dataset.id = id->get<std::string>();
   }
   return dataset;
 }
@@ -278,8 +275,9 @@ std::pair<std::string, std::string> read_sidecar(const std::string& shard_dir) {
   }
 }
 
-void authenticate(const std::string& shard_dir, const std::string& text, const DataKeys& keys) {
-  const DatasetIdentity dataset = identity_in(text);
+void authenticate(const std::string& shard_dir, const std::string& text, const Json& parsed,
+                  const DataKeys& keys) {
+  const DatasetIdentity dataset = identity_in(parsed);
   if (!keys.opens(dataset)) {
     GALIEN_USER_ERROR(manifest_path(shard_dir) << ": "
                                                << other_dataset_advice(keys, dataset,
@@ -346,15 +344,24 @@ Manifest load_manifest(const std::string& shard_dir, const DataKeys* keys) {
   }
   // One read: the bytes authenticated are the bytes parsed.
   const std::string text = read_file(path);
-  if (keys) authenticate(shard_dir, text, *keys);
+  // Parsed once: the identity in it chooses the manifest key, the HMAC is over `text`.
+  const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (keys) authenticate(shard_dir, text, parsed, *keys);
+  if (parsed.is_discarded())
+    GALIEN_USER_ERROR(path << " is not a valid galien manifest (not JSON): re-run `galien shard`");
   try {
-    Manifest manifest = from_json(Json::parse(text), path);
+    Manifest manifest = from_json(parsed, path);
     manifest.authenticated = keys != nullptr;
     return manifest;
   } catch (const Json::exception& e) {
     GALIEN_USER_ERROR(path << " is not a valid galien manifest (" << e.what()
                            << "): re-run `galien shard`");
   }
+}
+
+bool has_split(const Manifest& manifest, const std::string& split) {
+  auto it = manifest.splits.find(split);
+  return it != manifest.splits.end() && !it->second.shards.empty();
 }
 
 std::string manifest_hmac_path(const std::string& shard_dir) {

@@ -112,6 +112,8 @@ Manifest load_manifest(const std::string& shard_dir);
 // the file and both key ids on a mismatch), parses them and sets `authenticated`. With null `keys`: the same as load_manifest(shard_dir).
 Manifest load_manifest(const std::string& shard_dir, const DataKeys* keys);
 std::string manifest_hmac_path(const std::string& shard_dir);
+// Whether the manifest has split `split` with at least one shard (val/test may be absent).
+bool has_split(const Manifest& manifest, const std::string& split);
 // SHA-256 of manifest.json's bytes: the data identity a run records.
 std::string manifest_sha256(const std::string& shard_dir);
 // UserError naming `path` when `actual` is not the SHA-256 the manifest lists for `entry`

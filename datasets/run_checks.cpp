@@ -10,11 +10,6 @@ namespace {
 
 constexpr const char* kDefaultMonitor = "val/loss";
 
-bool has_split(const Manifest& manifest, const std::string& name) {
-  auto it = manifest.splits.find(name);
-  return it != manifest.splits.end() && it->second.num_samples > 0;
-}
-
 }  // namespace
 
 MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest) {

@@ -64,6 +64,16 @@ std::vector<SampleRef> SampleOwnership::samples_of(int rank) const {
   return samples;
 }
 
+SampleRef SampleOwnership::first_of(int rank) const {
+  if (by_shard_) return {rank, 0};
+  const std::int64_t g = range_begin(rank);
+  // The shard holding global index g: the last one that starts at or before it.
+  std::size_t s = static_cast<std::size_t>(
+      std::upper_bound(offsets_.begin(), offsets_.end(), g) - offsets_.begin() - 1);
+  while (sizes_[s] == 0 || g >= offsets_[s] + sizes_[s]) ++s;  // skip empty shards
+  return {static_cast<int>(s), g - offsets_[s]};
+}
+
 std::int64_t SampleOwnership::count_of(int rank) const {
   if (!by_shard_) return range_begin(rank + 1) - range_begin(rank);
   std::int64_t n = 0;

@@ -30,6 +30,8 @@ class SampleOwnership {
   // The samples of `rank`, shard by shard, in row order.
   std::vector<SampleRef> samples_of(int rank) const;
   std::int64_t count_of(int rank) const;
+  // The first sample of `rank` (what pads its part of a batch), without listing them all.
+  SampleRef first_of(int rank) const;
 
  private:
   std::int64_t global_index(const SampleRef& sample) const;

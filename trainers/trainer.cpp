@@ -59,11 +59,6 @@ void check_ranks_agree(const Comm& comm, const std::string& what, const std::str
                       << " differ from rank 0; start every rank with the same config and data");
 }
 
-bool has_split(const Manifest& manifest, const std::string& split) {
-  auto it = manifest.splits.find(split);
-  return it != manifest.splits.end() && !it->second.shards.empty();
-}
-
 void add_split_metrics(nlohmann::json& record, const std::string& split,
                        const std::map<std::string, double>& metrics) {
   for (const auto& [name, value] : metrics)

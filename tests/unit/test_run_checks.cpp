@@ -14,7 +14,11 @@ using test::user_error_of;
 Manifest manifest_with(const std::vector<std::string>& splits, std::int64_t train_samples = 100) {
   Manifest manifest;
   manifest.key_id = "0123456789abcdef";
-  for (const std::string& name : splits) manifest.splits[name].num_samples = name == "train" ? train_samples : 20;
+  for (const std::string& name : splits) {
+    SplitInfo& split = manifest.splits[name];
+    split.num_samples = name == "train" ? train_samples : 20;
+    split.shards.push_back({name + "-00000.h5", split.num_samples, std::string(64, '0')});
+  }
   return manifest;
 }
 
