@@ -6,8 +6,9 @@
 #   SLURM_CONF=DIR/slurm.conf sbatch ...     # clients find the cluster through SLURM_CONF
 #   scripts/slurm-test-cluster.sh down DIR   # cancels every job, stops the daemons by PID
 #
-# Everything is private to DIR (config, state, logs, PID files, munge key and socket, four fake
-# GPUs), and the ports are picked free, so it neither needs nor disturbs a system Slurm or munge,
+# Everything is private to DIR (config, state, logs, PID files, four fake GPUs) or to a fresh
+# /tmp/galien-slurm-munge.* directory that DIR/munge links to (munge key, socket, log: munged runs
+# as the munge user, who may not reach DIR), and the ports are picked free, so it neither needs nor disturbs a system Slurm or munge,
 # and two build trees can test at once. Needs root (SlurmUser=root, mknod) and Debian's
 # slurm-wlm, munge and libpmix2 (scripts/install-deps.sh). Measured facts behind the settings:
 # ../shared/notes/slurm-facts.md.
@@ -72,7 +73,7 @@ SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
 # cred_expire=10: a requeued job restarts in ~11 s instead of 120 s.
-AuthInfo=socket=$dir/munge/munge.socket,cred_expire=10
+AuthInfo=socket=$munge_dir/munge.socket,cred_expire=10
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 # Private PMIx directories (spmix_appdir_<uid>_<job>...) and job ids that another test cluster
@@ -104,20 +105,29 @@ PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 }
 
+# DIR/munge links to munge's private directory under /tmp, mode 0755, owned by munge.
+make_munge_dir() {
+  munge_dir=$(mktemp -d /tmp/galien-slurm-munge.XXXXXX)
+  chmod 0755 "$munge_dir"
+  chown munge:munge "$munge_dir"
+  ln -s "$munge_dir" "$dir/munge"
+}
+
 start_munge() {
-  # munged runs as the munge user (it refuses a key it does not own); the private directory
-  # must be traversable by that user, so it is created with mode 0755 under DIR.
-  install -d -m 0755 -o munge -g munge "$dir/munge"
-  dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
-  chown munge:munge "$dir/munge/munge.key"
-  chmod 0400 "$dir/munge/munge.key"
+  # munged runs as the munge user (it refuses a key it does not own), so its private directory
+  # must be reachable by that user even when DIR is not (a checkout under a 0700 folder, such as
+  # one made by mktemp -d): it lives under /tmp (make_munge_dir), and munged is given its real
+  # path, which it checks component by component.
+  dd if=/dev/urandom of="$munge_dir/munge.key" bs=1024 count=1 status=none
+  chown munge:munge "$munge_dir/munge.key"
+  chmod 0400 "$munge_dir/munge.key"
   runuser -u munge -- /usr/sbin/munged \
-    --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
-    --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" \
-    --seed-file="$dir/munge/munged.seed"
-  wait_for 10 test -s "$dir/munge/munged.pid" || { log "munged did not start"; return 1; }
-  cp "$dir/munge/munged.pid" "$dir/munged.pid"
-  munge -S "$dir/munge/munge.socket" -n | unmunge -S "$dir/munge/munge.socket" >/dev/null
+    --socket="$munge_dir/munge.socket" --key-file="$munge_dir/munge.key" \
+    --pid-file="$munge_dir/munged.pid" --log-file="$munge_dir/munged.log" \
+    --seed-file="$munge_dir/munged.seed"
+  wait_for 10 test -s "$munge_dir/munged.pid" || { log "munged did not start"; return 1; }
+  cp "$munge_dir/munged.pid" "$dir/munged.pid"
+  munge -S "$munge_dir/munge.socket" -n | unmunge -S "$munge_dir/munge.socket" >/dev/null
 }
 
 node_idle() {
@@ -132,6 +142,7 @@ up() {
   [ ! -e "$dir/slurmctld.pid" ] || down  # a previous run that was interrupted
   rm -rf "$dir"
   mkdir -p "$dir/state" "$dir/spool" "$dir/tmp"
+  make_munge_dir
   write_configs
   start_munge
   export SLURM_CONF=$dir/slurm.conf
@@ -161,6 +172,7 @@ stop_pid_file() {
 
 down() {
   export SLURM_CONF=$dir/slurm.conf
+  munge_dir=$(readlink "$dir/munge" 2>/dev/null || echo "$dir/munge")
   if [ -s "$dir/slurmctld.pid" ] && pid_alive "$(cat "$dir/slurmctld.pid")"; then
     # Cancel jobs before stopping slurmd: their slurmstepd would survive it otherwise.
     local jobs
@@ -174,7 +186,11 @@ down() {
   stop_pid_file "$dir/slurmd.pid"
   stop_pid_file "$dir/slurmctld.pid"
   stop_pid_file "$dir/munged.pid"
-  rm -f "$dir/munge/munged.pid"
+  rm -f "$munge_dir/munged.pid"
+  if [ -L "$dir/munge" ]; then
+    rm -rf "$munge_dir"
+    rm -f "$dir/munge"
+  fi
   log "down: $dir"
 }
 
