@@ -85,6 +85,7 @@ struct ModelConfig {
   std::string activation = "relu";                // model.activation: relu | gelu | selu | tanh
   int depth = 18;                                 // model.depth: ResNet depth, 18 | 34
   bool small_input = false;                       // model.small_input: ResNet stem for 28x28, 64x64
+  int levels = 0;                                 // model.levels: U-Net resolution levels; 0 = the model's default
   int base_channels = 0;                          // model.base_channels: 0 = the model's default
   std::string image_encoder = "auto";             // model.image_encoder: auto | resnet2d | resnet3d
 };
@@ -131,6 +132,13 @@ struct TrainerConfig {
   int prefetch_batches = 2;                       // trainer.prefetch_batches: batches prepared ahead per rank
   bool evaluate_train = false;                    // trainer.evaluate_train: final train-split metrics too
   bool channels_last = false;                     // trainer.channels_last: NHWC convolution weights and images
+  // Segmentation (trainers/tasks/segmentation.cpp, docs/training.md "Segmentation").
+  std::vector<std::int64_t> patch_size;           // trainer.patch_size: [D, H, W] or [H, W]; [] = the stored volume
+  double foreground_fraction = 1.0 / 3.0;         // trainer.foreground_fraction: patches centred on a foreground voxel
+  bool patch_padding = true;                      // trainer.patch_padding: pad volumes smaller than the patch
+  double inference_overlap = 0.5;                 // trainer.inference.overlap: sliding-window overlap, [0, 1)
+  bool inference_gaussian = true;                 // trainer.inference.gaussian: Gaussian importance weighting
+  bool inference_mirror = false;                  // trainer.inference.mirror: flip test-time augmentation
 };
 
 struct LaunchConfig {
@@ -164,6 +172,7 @@ struct AugmentConfig {
   bool rotate90 = false;                          // augment.rotate90: random quarter turns (square images)
   double intensity = 0.0;                         // augment.intensity: contrast/brightness jitter amplitude
   int crop_padding = 0;                           // augment.crop_padding: random shift up to N pixels (zero fill)
+  bool dflip = false;                             // augment.dflip: random flip of the slice axis (volumes)
 };
 
 // The figure a reproduction config (configs/repro/) must reach; `galien reproduce` compares the

@@ -313,6 +313,9 @@ const std::vector<FieldSpec>& config_schema() {
       field("model.small_input", member(&Config::model, &ModelConfig::small_input),
             "ResNet stem for small images (MedMNIST 28x28, 64x64): 3x3 conv, stride 1, "
             "no max-pool"),
+      field("model.levels", member(&Config::model, &ModelConfig::levels), closed(0, 8),
+            "U-Net resolution levels (unet2d, unet3d; each halves the size); 0 = 4. Patch sizes "
+            "must divide by 2^(levels - 1)"),
       field("model.base_channels", member(&Config::model, &ModelConfig::base_channels),
             closed(0, 4096), "channels of the first conv stage; 0 = the model's default (ResNet "
             "64, U-Net 32)"),
@@ -409,6 +412,26 @@ const std::vector<FieldSpec>& config_schema() {
       field("trainer.channels_last", member(&Config::trainer, &TrainerConfig::channels_last),
             "2-D convolution weights and images in channels-last (NHWC) memory order: faster "
             "convolutions on GPUs"),
+      field("trainer.patch_size", member(&Config::trainer, &TrainerConfig::patch_size),
+            closed(1, 100000), "segmentation: training patch [D, H, W] (volumes) or [H, W] (2D "
+            "images, or slices of volumes for unet2d); [] = the whole stored volume"),
+      field("trainer.foreground_fraction",
+            member(&Config::trainer, &TrainerConfig::foreground_fraction), closed(0, 1),
+            "segmentation: share of patches centred on a random foreground voxel of a random "
+            "class present (nnU-Net: 1/3); the rest are placed uniformly"),
+      field("trainer.patch_padding", member(&Config::trainer, &TrainerConfig::patch_padding),
+            "segmentation: pad a volume smaller than the patch (image 0, mask background); "
+            "false = such a volume is an error"),
+      field("trainer.inference.overlap",
+            member(&Config::trainer, &TrainerConfig::inference_overlap), right_open(0, 1),
+            "segmentation evaluation and predict: overlap of sliding windows (0.5 = half a patch)"),
+      field("trainer.inference.gaussian",
+            member(&Config::trainer, &TrainerConfig::inference_gaussian),
+            "segmentation: weight window outputs by a Gaussian centred on the window "
+            "(sigma = 1/8 of the patch, as nnU-Net); false = uniform"),
+      field("trainer.inference.mirror", member(&Config::trainer, &TrainerConfig::inference_mirror),
+            "segmentation: average the outputs of the window and its flips along every axis "
+            "(test-time augmentation; 2^axes forward passes per window)"),
 
       field("launch.ranks", member(&Config::launch, &LaunchConfig::ranks), closed(1, 100000),
             "default for galien launch --ranks"),
@@ -456,6 +479,9 @@ const std::vector<FieldSpec>& config_schema() {
       field("augment.crop_padding", member(&Config::augment, &AugmentConfig::crop_padding),
             closed(0, 1024), "training images: random shift by up to N pixels, zero-filled "
             "(a crop of the padded image)"),
+      field("augment.dflip", member(&Config::augment, &AugmentConfig::dflip),
+            "training volumes: random flip of the slice axis (D); segmentation flips the mask "
+            "with the image"),
       field("published.metric", member(&Config::published, &PublishedConfig::metric),
             "the summary metric compared, e.g. test/accuracy, test/c_index, train/r2"),
       field("published.value", member(&Config::published, &PublishedConfig::value),

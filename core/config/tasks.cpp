@@ -21,6 +21,9 @@ const std::vector<TaskInfo>& task_catalog() {
        "data.time and data.event", {"cox", "cox_breslow"}, "val/loss", "min"},
       {"regression", "a numeric target per sample (/target), standardised on the train split",
        "data.label (a numeric column)", {"mse"}, "val/loss", "min"},
+      {"segmentation", "an image and a label mask per case (/image, /mask); data.classes names "
+       "the label values 0, 1, ...", "data.images (nifti, imagesTr/ + labelsTr/) and data.classes",
+       {"dice_ce", "dice", "ce", "focal"}, "val/dice", "max"},
   };
   return table;
 }
