@@ -11,7 +11,7 @@ namespace galien {
 
 EpochPlan::EpochPlan(std::vector<std::int64_t> shard_sizes, int world_size, int rank,
                      std::int64_t global_batch, std::uint64_t seed, std::uint64_t epoch)
-    : ownership_(shard_sizes, world_size), world_size_(world_size), rank_(rank),
+    : ownership_(shard_sizes, world_size), epoch_(epoch), world_size_(world_size), rank_(rank),
       global_batch_(global_batch) {
   const int num_shards = static_cast<int>(shard_sizes.size());
   GALIEN_CHECK(global_batch > 0, "global batch " << global_batch);
@@ -45,6 +45,7 @@ RankBatch EpochPlan::batch(std::int64_t b) const {
   const auto end = std::min(stream_.size(), static_cast<std::size_t>((b + 1) * global_batch_));
   std::vector<std::int64_t> per_rank(static_cast<std::size_t>(world_size_), 0);
   RankBatch out;
+  out.epoch = epoch_;
   for (std::size_t i = begin; i < end; ++i) {
     const int owner = ownership_.owner(stream_[i]);
     ++per_rank[static_cast<std::size_t>(owner)];

@@ -27,6 +27,8 @@ struct RankBatch {
   std::vector<SampleRef> samples;  // real samples first, then padding
   std::int64_t num_real = 0;       // samples of this rank that count
   std::int64_t global_real = 0;    // real samples in the whole global batch (loss normaliser)
+  std::uint64_t epoch = 0;         // the epoch it belongs to: per-sample random draws (patches,
+                                   // augmentation) depend on (seed, epoch, sample) only
 };
 
 class EpochPlan {
@@ -42,6 +44,7 @@ class EpochPlan {
 
  private:
   SampleOwnership ownership_;
+  std::uint64_t epoch_;
   std::vector<SampleRef> stream_;
   int world_size_, rank_;
   std::int64_t global_batch_, num_batches_;

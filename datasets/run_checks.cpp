@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/config/tasks.h"
 #include "core/error.h"
 #include "privacy/data_keys.h"
 
@@ -15,6 +16,25 @@ constexpr const char* kDefaultMonitor = "val/loss";
 MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest) {
   const TrainerConfig& t = config.trainer;
   MonitorChoice choice{t.monitor, t.monitor_mode, ""};
+  // Left at its default, the monitor is the task's (segmentation: val/dice, max).
+  const TaskInfo* task = find_task(manifest.task);
+  const bool default_monitor = t.monitor == kDefaultMonitor && t.monitor_mode == "min" &&
+                               !config.origins.count("trainer.monitor") &&
+                               !config.origins.count("trainer.monitor_mode");
+  if (default_monitor && task && !has_split(manifest, "val")) {
+    choice.metric = "train/loss";
+    choice.mode = "min";
+    choice.note = config.data.shard_dir + " has no val split: best.pt, early stopping and the "
+                  "plateau schedule follow train/loss (trainer.monitor's default " +
+                  task->monitor + " needs a val split; re-shard with data.split.val > 0 to "
+                  "select on held-out data)";
+    return choice;
+  }
+  if (default_monitor && task) {
+    choice.metric = task->monitor;
+    choice.mode = task->monitor_mode;
+    return choice;
+  }
   if (t.monitor.rfind("test/", 0) == 0) {
     GALIEN_USER_ERROR("trainer.monitor '" << t.monitor << "': choosing the best model on the test "
                       << "split leaks it into training; monitor a val/ or train/ metric");

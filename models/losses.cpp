@@ -139,6 +139,33 @@ torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& label
   });
 }
 
+namespace {
+
+void check_dense(const torch::Tensor& logits, const torch::Tensor& labels, const char* what) {
+  GALIEN_CHECK(logits.dim() >= 3 && labels.dim() == logits.dim() - 1 &&
+                   labels.size(0) == logits.size(0) &&
+                   labels.sizes().slice(1) == logits.sizes().slice(2),
+               what << " of logits " << logits.sizes() << ", labels " << labels.sizes());
+}
+
+}  // namespace
+
+torch::Tensor dense_cross_entropy_terms(const torch::Tensor& logits, const torch::Tensor& labels,
+                                        const torch::Tensor& class_weights) {
+  check_dense(logits, labels, "dense cross entropy");
+  check_class_vector(class_weights, logits.size(1), "class weights");
+  return cross_entropy_values(logits, labels, class_weights, /*sum=*/false).flatten(1).mean(1);
+}
+
+torch::Tensor dense_focal_terms(const torch::Tensor& logits, const torch::Tensor& labels,
+                                double gamma, const torch::Tensor& alpha) {
+  check_dense(logits, labels, "dense focal loss");
+  // Voxels as samples: [N, K, V] -> [N * V, K], then the per-voxel terms averaged per sample.
+  const std::int64_t n = logits.size(0), k = logits.size(1);
+  const torch::Tensor voxels = logits.reshape({n, k, -1}).transpose(1, 2).reshape({-1, k});
+  return focal_terms(voxels, labels.reshape({-1}), gamma, alpha).reshape({n, -1}).mean(1);
+}
+
 torch::Tensor dice_terms(const torch::Tensor& logits, const torch::Tensor& labels,
                          const DiceOptions& options) {
   GALIEN_CHECK(logits.dim() >= 3 && labels.dim() == logits.dim() - 1 &&

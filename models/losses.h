@@ -56,6 +56,14 @@ torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& label
                          const torch::Tensor& weights, double gamma = 2.0,
                          const torch::Tensor& alpha = {});
 
+// Dense (segmentation) forms: logits [N, K, *spatial], labels [N, *spatial] int64; one term per
+// sample, the mean of the voxel terms (cross entropy, or focal), as nnU-Net's and MONAI's
+// voxel-averaged losses.
+torch::Tensor dense_cross_entropy_terms(const torch::Tensor& logits, const torch::Tensor& labels,
+                                        const torch::Tensor& class_weights = {});
+torch::Tensor dense_focal_terms(const torch::Tensor& logits, const torch::Tensor& labels,
+                                double gamma = 2.0, const torch::Tensor& alpha = {});
+
 struct DiceOptions {
   double smooth = 1e-5;             // s, added to numerator and denominator (MONAI's default)
   bool include_background = true;   // false: class 0 is left out of the mean over classes

@@ -9,8 +9,8 @@
 namespace galien {
 
 bool augmentation_enabled(const AugmentConfig& config) {
-  return config.hflip || config.vflip || config.rotate90 || config.crop_padding > 0 ||
-         config.intensity > 0;
+  return config.hflip || config.vflip || config.dflip || config.rotate90 ||
+         config.crop_padding > 0 || config.intensity > 0;
 }
 
 void augment_images(torch::Tensor& images, const std::vector<SampleRef>& samples,
@@ -37,6 +37,8 @@ void augment_images(torch::Tensor& images, const std::vector<SampleRef>& samples
       const double shift = config.intensity * unit(rng);
       sample.mul_(scale).add_(shift);
     }
+    // Last, and drawn only when asked, so configs without it see the draws they always saw.
+    if (config.dflip && dims == 5 && uniform_below(rng, 2)) sample.copy_(sample.flip({1}));
     if (pad > 0) {
       // Shift by (dy, dx) in [-pad, pad]: the padded image cropped back to H x W.
       const auto dy = static_cast<std::int64_t>(uniform_below(rng, 2 * pad + 1)) - pad;

@@ -21,7 +21,7 @@ Batch load_batch(const RankShards& shards, const RankBatch& part, const Training
   auto features = torch::empty({n, shards.num_features()}, f32);
   shards.gather(part.samples, features.data_ptr<float>(), batch.labels.data_ptr<std::int64_t>());
   if (spec.has_features) batch.features = features;
-  if (!spec.image.empty()) {
+  if (!spec.image.empty() && task.reads_whole_images()) {
     std::vector<std::int64_t> sizes{n};
     sizes.insert(sizes.end(), spec.image.begin(), spec.image.end());
     batch.image = torch::empty(sizes, f32);
@@ -44,6 +44,7 @@ Batch Batch::to(torch::Device device) const {
   moved.time = move(time);
   moved.event = move(event);
   moved.target = move(target);
+  moved.mask = move(mask);
   moved.weights = move(weights);
   return moved;
 }

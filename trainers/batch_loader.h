@@ -27,6 +27,7 @@ struct Batch {
   torch::Tensor time;      // [n] float32 (survival)
   torch::Tensor event;     // [n] float32, 0 or 1 (survival)
   torch::Tensor target;    // [n] float32, raw units (regression)
+  torch::Tensor mask;      // [n, (D,) H, W] int64: a label per voxel (segmentation patches)
   torch::Tensor weights;   // [n] float32: 1 for real samples, 0 for padding
   std::int64_t num_real = 0;
   std::int64_t global_real = 0;

@@ -66,7 +66,8 @@ Evaluation evaluate_split(Model& model, const RankShards& shards, const Training
   const std::size_t chunk = chunk_size(task.spec(), shards.num_features());
   EvalValues mine;  // this rank's per-sample values, the task's columns
   mine.floats.resize(static_cast<std::size_t>(task.eval_columns()));
-  for (std::size_t begin = 0; begin < samples.size(); begin += chunk) {
+  const bool done = task.evaluate_samples(model, shards, samples, device, mine);
+  for (std::size_t begin = 0; !done && begin < samples.size(); begin += chunk) {
     RankBatch part;
     part.samples.assign(samples.begin() + static_cast<std::ptrdiff_t>(begin),
                         samples.begin() + static_cast<std::ptrdiff_t>(

@@ -13,9 +13,18 @@
 #include "trainers/tasks/registry.h"
 
 namespace galien {
+namespace {
 
-Evaluation predict_split(const Config& config, const std::string& checkpoint,
-                         const std::string& shard_dir, const std::string& split, const Comm& comm) {
+// TEMP-BEFORE-GEOMETRY-MERGE
+TrainingTask::VolumeSink volume_writer(const VolumeOutput&, const DataConfig&, std::int64_t& count) {
+  return [&count](const RankShards&, const SampleRef&, const torch::Tensor&) { ++count; };
+}
+
+}  // namespace
+
+PredictResult predict_split(const Config& config, const std::string& checkpoint,
+                            const std::string& shard_dir, const std::string& split,
+                            const Comm& comm, const VolumeOutput& volumes) {
   const std::optional<DataKeys> keys = load_data_keys(config.privacy.key_file);
   const DataKeys* key = keys ? &*keys : nullptr;
   const Manifest manifest = load_manifest(shard_dir, key);
@@ -32,7 +41,12 @@ Evaluation predict_split(const Config& config, const std::string& checkpoint,
   auto model = make_model(config.model, model_shape(task->spec(), manifest.num_features()));
   load_model_checkpoint(*model, checkpoint);
   model->to(device);
-  return evaluate_split(*model, shards, *task, comm, device);
+  PredictResult result;
+  result.writes_volumes = task->writes_volumes();
+  if (result.writes_volumes && !volumes.dir.empty())
+    task->set_volume_sink(volume_writer(volumes, config.data, result.volumes));
+  result.evaluation = evaluate_split(*model, shards, *task, comm, device);
+  return result;
 }
 
 }  // namespace galien

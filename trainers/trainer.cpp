@@ -206,6 +206,7 @@ void Run::set_up() {
     test_ = std::make_unique<RankShards>(dir, manifest_, "test", comm_.size(), comm_.rank(), key);
   record_shards_read();
   task_ = make_task(config_, manifest_, train_->image_shape(), dir, comm_, device_);
+  task_->check_train_split(*train_);
   const TaskSpec& spec = task_->spec();
   store_ = std::make_unique<CheckpointStore>(run_dir_ + "/checkpoints", tc_.keep_checkpoints);
 
@@ -304,7 +305,8 @@ bool Run::train_epoch() {
   EpochPlan plan(train_->shard_sizes(), comm_.size(), comm_.rank(), tc_.batch_size, tc_.seed,
                  static_cast<std::uint64_t>(state_.epoch));
   BatchTransform augment;
-  if (augmentation_enabled(config_.augment) && !task_->spec().image.empty())
+  if (augmentation_enabled(config_.augment) && !task_->spec().image.empty() &&
+      !task_->augments_itself())
     augment = [this, epoch = static_cast<std::uint64_t>(state_.epoch)](Batch& batch,
                                                                       const RankBatch& part) {
       augment_images(batch.image, part.samples, config_.augment, tc_.seed, epoch);
@@ -434,7 +436,8 @@ void Run::end_of_epoch() {
     tensorboard_->flush();
     std::map<std::string, double> shown{{"train/loss", sums[0] / sums[1]}};
     for (const auto& [name, v] : val_metrics_)
-      if (name == "loss" || name == "accuracy" || name == "auc" || name == "c_index" || name == "r2")
+      if (name == "loss" || name == "accuracy" || name == "auc" || name == "c_index" || name == "r2" ||
+          name == "dice")
         shown["val/" + name] = v;
     progress_->end_epoch(shown);
   }

@@ -1,5 +1,7 @@
 // galien predict CONFIG --checkpoint C [--data SHARD_DIR] [--split test] [--out FILE]:
 // per-sample predictions of a trained model, keyed by pseudonym, plus the split's metrics.
+// Segmentation: --out names a directory that gets one mask per case (<pseudonym>.nii.gz, in
+// the source geometry), optionally the class probabilities, and the per-case CSV.
 #include <filesystem>
 #include <iostream>
 
@@ -18,6 +20,7 @@ namespace {
 
 struct PredictOptions {
   std::string path, checkpoint, data, split = "test", out;
+  bool probabilities = false;
   std::vector<std::string> overrides;
 };
 
@@ -31,12 +34,26 @@ int run_predict(const PredictOptions& o, int* argc, char*** argv) {
     if (!std::filesystem::exists(o.checkpoint))
       GALIEN_USER_ERROR("--checkpoint " << o.checkpoint << " does not exist; give a run's "
                         << "checkpoints/final.pt or best.pt");
-    const Evaluation result = predict_split(config, o.checkpoint, shard_dir, o.split, comm);
+    // Volumes (segmentation masks) go to a directory; other tasks ignore it.
+    VolumeOutput volumes{o.out.empty() ? "predictions-" + o.split : o.out, o.probabilities};
+    const PredictResult predicted =
+        predict_split(config, o.checkpoint, shard_dir, o.split, comm, volumes);
+    if (!predicted.writes_volumes && o.probabilities)
+      GALIEN_USER_ERROR("--probabilities writes class probability volumes of segmentation; "
+                        << "these shards are not a segmentation dataset: drop it");
+    std::int64_t masks = predicted.volumes;
+    comm.allreduce_sum(&masks, 1);
+    const Evaluation& result = predicted.evaluation;
     if (comm.is_root()) {
-      const std::string out = o.out.empty() ? "predictions-" + o.split + ".csv" : o.out;
+      const std::string out =
+          predicted.writes_volumes ? volumes.dir + "/predictions-" + o.split + ".csv"
+                                   : (o.out.empty() ? "predictions-" + o.split + ".csv" : o.out);
       write_file_atomic(out, result.predictions.to_csv());
       std::cout << result.predictions.pseudonyms.size() << " predictions (" << o.split << " split of "
                 << shard_dir << ") -> " << out << "\n";
+      if (predicted.writes_volumes)
+        std::cout << masks << " masks in the source geometry -> " << volumes.dir
+                  << "/<pseudonym>.nii.gz\n";
       for (const auto& [name, value] : result.metrics)
         std::cout << "  " << o.split << "/" << name << " " << value << "\n";
     }
@@ -63,7 +80,12 @@ Runner add_predict(CLI::App& app, int* argc, char*** argv) {
   cmd->add_option("--data,-d", o->data, "shard directory (default: data.shard_dir)");
   cmd->add_option("--split", o->split, "train | val | test")
       ->check(CLI::IsMember({"train", "val", "test"}));
-  cmd->add_option("--out,-o", o->out, "CSV to write (default: predictions-SPLIT.csv)");
+  cmd->add_option("--out,-o", o->out,
+                  "CSV to write (default: predictions-SPLIT.csv); segmentation: the directory of "
+                  "the masks and the CSV (default: predictions-SPLIT/)");
+  cmd->add_flag("--probabilities", o->probabilities,
+                "segmentation: also write each case's class probabilities "
+                "(<pseudonym>_probabilities.nii.gz)");
   return [=] { return run_predict(*o, argc, argv); };
 }
 

@@ -16,3 +16,9 @@ if(GALIEN_BUILD_TRAINING)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/mpi/test_task_objects_mpi.cpp
     LIBS galien_trainers)
 endif()
+# Segmentation (trainers/tasks/segmentation.cpp): NIfTI cases to a trained U-Net on 2 ranks.
+if(GALIEN_BUILD_TRAINING)
+  galien_mpi_test(test_segmentation_mpi 2
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/mpi/test_segmentation_mpi.cpp
+    LIBS galien_trainers)
+endif()

@@ -411,19 +411,22 @@ TEST(ConfigSchema, DescribeListsEveryKey) {
 // ---- trainer.loss and the task catalog (core/config/tasks.h) ---------------------------------
 
 TEST(TaskCatalog, EachTaskDefaultsToTodaysLossAndMonitor) {
-  EXPECT_EQ(task_names(), (std::vector<std::string>{"classification", "survival", "regression"}));
+  EXPECT_EQ(task_names(), (std::vector<std::string>{"classification", "survival", "regression",
+                                                     "segmentation"}));
   EXPECT_EQ(find_task("classification")->default_loss(), "ce");
   EXPECT_EQ(find_task("survival")->default_loss(), "cox");
   EXPECT_EQ(find_task("regression")->default_loss(), "mse");
+  EXPECT_EQ(find_task("segmentation")->default_loss(), "dice_ce");
   for (const TaskInfo& task : task_catalog()) {
-    EXPECT_EQ(task.monitor, "val/loss") << task.name;
-    EXPECT_EQ(task.monitor_mode, "min") << task.name;
+    const bool dice = task.name == "segmentation";  // Dice is what segmentation selects on
+    EXPECT_EQ(task.monitor, dice ? "val/dice" : "val/loss") << task.name;
+    EXPECT_EQ(task.monitor_mode, dice ? "max" : "min") << task.name;
     EXPECT_EQ(resolve_task_loss(task.name, "auto", "here"), task.default_loss());
   }
-  EXPECT_EQ(find_task("segmentation"), nullptr);
-  EXPECT_CONTAINS(user_error_of_resolve("segmentation"),
-                  "here: task 'segmentation' is not one this galien knows (classification, "
-                  "survival, regression)");
+  EXPECT_EQ(find_task("detection"), nullptr);
+  EXPECT_CONTAINS(user_error_of_resolve("detection"),
+                  "here: task 'detection' is not one this galien knows (classification, "
+                  "survival, regression, segmentation)");
 }
 
 TEST(ConfigTrainerLoss, DefaultIsAutoAndATaskLossIsAccepted) {
@@ -454,11 +457,15 @@ TEST(ConfigTrainerLoss, LossTheTaskDoesNotAcceptNamesTheKeyTheTaskAndTheAllowedV
 
 TEST(ConfigTrainerLoss, UnknownLossIsRefusedAtItsLineWithEveryValue) {
   const std::string dir = test_dir();
-  const std::string path = write(dir, "d.yaml", "trainer:\n  loss: dice\n");
+  const std::string path = write(dir, "d.yaml", "trainer:\n  loss: dise\n");
   const std::string message = load_error(path);
   EXPECT_CONTAINS(message, path + ":2:9");
   EXPECT_CONTAINS(message, "trainer.loss");
-  EXPECT_CONTAINS(message, "auto, ce, focal, cox, cox_breslow, mse");
+  EXPECT_CONTAINS(message, "auto, ce, focal, cox, cox_breslow, mse, dice_ce, dice");
+  // A loss of another task is refused naming the task's own losses.
+  const std::string other = load_error(write(dir, "e.yaml", "trainer:\n  loss: dice\n"));
+  EXPECT_CONTAINS(other, "trainer.loss 'dice' is not a loss of task classification; allowed for "
+                         "classification: ce (default), focal");
 }
 
 TEST(ConfigTrainerLoss, ConfigKeysListsItWithEachTasksLosses) {

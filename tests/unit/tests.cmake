@@ -38,6 +38,8 @@ if(GALIEN_BUILD_TRAINING)
               LIBS galien_models galien_comm galien_datasets)
   galien_test(test_local_launch SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_local_launch.cpp LIBS galien_launch)
   galien_test(test_augment SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_augment.cpp LIBS galien_trainers)
+  # Segmentation parts (trainers/segmentation/): metrics, patch plans, sliding windows, losses.
+  galien_test(test_segmentation SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_segmentation.cpp LIBS galien_trainers)
   galien_test(test_reproduce SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_reproduce.cpp LIBS galien_reproduce)
 endif()
 galien_test(test_risk SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_risk.cpp LIBS galien_privacy)

@@ -12,6 +12,7 @@ namespace galien {
 std::unique_ptr<TrainingTask> make_classification_task(const TaskContext& context);
 std::unique_ptr<TrainingTask> make_survival_task(const TaskContext& context);
 std::unique_ptr<TrainingTask> make_regression_task(const TaskContext& context);
+std::unique_ptr<TrainingTask> make_segmentation_task(const TaskContext& context);
 
 namespace {
 
@@ -24,6 +25,7 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"classification", make_classification_task},
       {"survival", make_survival_task},
       {"regression", make_regression_task},
+      {"segmentation", make_segmentation_task},
   };
   return entries;
 }

@@ -8,6 +8,7 @@
 
 #include <torch/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,29 @@ class TrainingTask {
                            const torch::TensorOptions& options) const {}
   // Whether trainer.class_weights applies (class labels).
   virtual bool uses_class_weights() const { return false; }
+  // Whether load_batch reads each sample's whole image into batch.image: every image task but
+  // segmentation, which cuts patches in load_fields (spec().image is then the patch's shape).
+  virtual bool reads_whole_images() const { return true; }
+  // Whether the task applies augment.* itself (segmentation: to image and mask together);
+  // otherwise the trainer augments images alone (trainers/augment.h).
+  virtual bool augments_itself() const { return false; }
+  // Checks on this rank's train samples before step 1 (UserError), e.g. patch vs case sizes.
+  virtual void check_train_split(const RankShards& /*train*/) const {}
+
+  // Evaluation of this rank's `samples` into `mine` (the model in eval mode, no gradients).
+  // false = the default of evaluate_split: forward passes over chunks of whole samples, each
+  // given to collect(). Segmentation runs sliding windows over each volume instead.
+  virtual bool evaluate_samples(Model& /*model*/, const RankShards& /*shards*/,
+                                const std::vector<SampleRef>& /*samples*/,
+                                torch::Device /*device*/, EvalValues& /*mine*/) const {
+    return false;
+  }
+  // Dense outputs per sample (segmentation logits [K, D, H, W] of one case, on the CPU), given
+  // during evaluation to `sink` on the rank that owns the sample: `galien predict -o DIR`.
+  using VolumeSink =
+      std::function<void(const RankShards&, const SampleRef&, const torch::Tensor& logits)>;
+  virtual bool writes_volumes() const { return false; }
+  void set_volume_sink(VolumeSink sink) { volume_sink_ = std::move(sink); }
 
   // `output`: the model's output for `batch`. `normaliser`: real samples in every global
   // micro-batch of this optimiser step; `micro_batches`: how many of those micro-batches.
@@ -81,6 +105,7 @@ class TrainingTask {
   virtual LossInputs loss_inputs(const torch::Tensor& output, const Batch& batch) const = 0;
 
   TaskSpec spec_;
+  VolumeSink volume_sink_;
   const TaskInfo& info_;
   const LossEntry& loss_;
   Comm comm_;
