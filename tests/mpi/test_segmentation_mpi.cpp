@@ -49,7 +49,7 @@ void write_config() {
       << "  name: adam\n"
       << "  learning_rate: 0.01\n"
       << "trainer:\n"
-      << "  epochs: 12\n"
+      << "  epochs: 20\n"
       << "  batch_size: 4\n"
       << "  patch_size: [8, 16, 16]\n"
       << "  seed: 3\n"
@@ -70,7 +70,7 @@ class SegmentationMpi : public ::testing::Test {
     setup_error_ = test::setup_on_root(Comm::world(), kDir, [] {
       const std::string fixture = "/usr/bin/python3 " + std::string(GALIEN_SOURCE_DIR) +
                                   "/tests/fixtures/make_imaging_fixtures.py nifti-seg " + kDir +
-                                  "/cases --cases=15";
+                                  "/cases --cases=24";
       GALIEN_CHECK(std::system(fixture.c_str()) == 0, fixture);
       generate_key_file(kDir + "/test.key");
       write_config();
@@ -102,7 +102,7 @@ TEST_F(SegmentationMpi, TwoRanksLearnTheShapesAndOneRankEvaluatesTheSameCases) {
     const Evaluation one =
         predict_split(seg_config("learn"), checkpoint, kDir + "/shards", "test", Comm::self()).evaluation;
     EXPECT_EQ(one.metrics.at("cases"), two.metrics.at("cases"));
-    EXPECT_EQ(one.metrics.at("cases"), 3);  // 20% of 15 cases
+    EXPECT_EQ(one.metrics.at("cases"), 5);  // 20% of 24 cases, rounded
     for (const auto& [name, value] : one.metrics)
       EXPECT_NEAR(value, two.metrics.at(name), 1e-6) << name;
     EXPECT_NEAR(one.metrics.at("dice"), metrics["test/dice"].get<double>(), 1e-6);
