@@ -43,10 +43,11 @@ std::string channel_name(const Case& c, std::size_t channel) {
                                 : "channel file " + std::to_string(channel) + " of " + c.shown;
 }
 
-// Stacks the channel files of one case; they must share their geometry.
-Volume stack_channels(const Case& c) {
+// Stacks the channel files of one case; they must share their geometry. `geometry`: channel
+// file 0's grid and affine, what predictions are written back onto.
+Volume stack_channels(const Case& c, NiftiGeometry& geometry) {
   const std::vector<std::string>& files = c.channels;
-  Volume volume = read_nifti(files.front(), channel_name(c, 0));
+  Volume volume = read_nifti(files.front(), channel_name(c, 0), &geometry);
   for (std::size_t k = 1; k < files.size(); ++k) {
     Volume next = read_nifti(files[k], channel_name(c, k));
     // Each file was reoriented by its own header; different codes mean a header is wrong.
@@ -76,7 +77,8 @@ class NiftiSource : public ImageSource {
   LoadedImage load(std::size_t item) const override {
     const Case& c = cases_[item];
     LoadedImage loaded;
-    loaded.image = stack_channels(c);
+    NiftiGeometry geometry;
+    loaded.image = stack_channels(c, geometry);
     if (!c.mask.empty()) {
       loaded.mask = read_nifti(c.mask, "the mask (labelsTr) of " + c.shown);
       // A mask whose header lost its orientation (some label tools write none) would otherwise
@@ -100,6 +102,9 @@ class NiftiSource : public ImageSource {
     loaded.attributes.columns = static_cast<std::int64_t>(size[2]);
     loaded.attributes.spacing = source_order(v.spacing, code);
     loaded.attributes.orientation = code;
+    loaded.attributes.source_shape = geometry.shape;
+    loaded.attributes.affine = geometry.affine;
+    loaded.attributes.affine_code = geometry.xform_code;
     return loaded;
   }
 

@@ -156,7 +156,7 @@ TEST(ImagingPipeline, PydicomFilesAndSeriesLeaveNoIdentifyingByteInAnyOutputOrLo
                                              "spacing_mm", "slice_thickness_mm",
                                              "rescale_slope", "rescale_intercept",
                                              "photometric_interpretation", "bits_stored",
-                                             "orientation"})
+                                             "orientation", "grid_spacing_mm"})
                           .count(key))
               << key;
         }
