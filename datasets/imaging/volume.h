@@ -37,11 +37,12 @@ struct ImageAttributes {
   std::int64_t bits_stored = 0;
   std::string orientation;                  // source axes before reorientation, e.g. "LPS"
   // What a prediction needs to be written back onto the source file's own grid
-  // (datasets/imaging/source_grid.h). NIfTI sources: the file's dims as stored (i, j, k, as
-  // nibabel's img.shape[:3]) and its voxel-to-world affine (4 x 4 row-major, RAS+ mm, as
-  // nibabel's img.affine: sform when sform_code > 0, else qform, else from pixdim), with the
-  // NIfTI xform code it came with (0 = from pixdim). The affine holds the scanner's coordinate
-  // origin and axes, not an identifier.
+  // (datasets/imaging/source_grid.h): the source's dims as stored (i, j, k: NIfTI's as
+  // nibabel's img.shape[:3]; DICOM columns, rows, slices) and its voxel-to-world affine (4 x 4
+  // row-major, RAS+ mm; NIfTI: nibabel's img.affine, sform when sform_code > 0, else qform, else
+  // from pixdim; DICOM: from ImageOrientationPatient, PixelSpacing and ImagePositionPatient),
+  // with the NIfTI xform code it came with (0 = from pixdim; 1 for DICOM). The affine holds the
+  // scanner's coordinate origin and axes, not an identifier.
   std::array<std::int64_t, 3> source_shape{0, 0, 0};
   std::vector<double> affine;               // 16 values or empty
   int affine_code = 0;

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.h"
+#include "datasets/imaging/dicom.h"
 #include "datasets/imaging/gz_file.h"
 #include "datasets/imaging/image_source.h"
 #include "datasets/imaging/image_transform.h"
@@ -483,6 +484,54 @@ TEST(SourceGrid, ProbabilitiesAreFloat32With4DChannelsAndAnObliqueQform) {
   for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(from_qform.affine[i], affine[i], 2e-6) << i;
   EXPECT_EQ(sv.orientation, qv.orientation);
   EXPECT_EQ(sv.voxels, qv.voxels);
+}
+
+// ---------------------------------------------------------------- DICOM series
+
+TEST(SourceGrid, DicomSeriesRecordTheirAffine) {
+  // One phantom, RAS voxel (x, y, z) of 0.5 x 0.7 x 2 mm at RAS (0.5 x, 0.7 y, 2 z) mm with value
+  // 1 + x + 10 y + 100 z, stored as an axial (LPS) and a sagittal (PIR) series.
+  const std::string dir = scratch("source_grid_dicom");
+  imaging_test::make_fixture("dicom-orient", dir);
+  auto series = scan_dicom(dir, [](const std::string&, const std::string& id) { return id; });
+  ASSERT_EQ(series.size(), 2u);
+  for (const DicomSeries& s : series) {
+    ImageAttributes a;
+    const Volume canonical = load_dicom_series(s, &a);
+    ASSERT_EQ(a.affine.size(), 16u) << s.pseudonym;
+    EXPECT_EQ(a.affine_code, 1);
+    EXPECT_EQ(a.source_shape, (Dims{a.columns, a.rows, a.slices})) << s.pseudonym;
+    // Back to the series' stored order: every stored voxel's world position, through the
+    // affine, is where the phantom has that voxel's value.
+    const Volume stored = to_source_grid(canonical, a, DataConfig{});
+    const Dims& d = a.source_shape;
+    ASSERT_EQ(stored.voxels.size(), static_cast<std::size_t>(d[0] * d[1] * d[2]));
+    for (std::int64_t k = 0; k < d[2]; ++k) {
+      for (std::int64_t j = 0; j < d[1]; ++j) {
+        for (std::int64_t i = 0; i < d[0]; ++i) {
+          double world[3];
+          for (int r = 0; r < 3; ++r) {
+            world[r] = a.affine[4 * r] * i + a.affine[4 * r + 1] * j + a.affine[4 * r + 2] * k +
+                       a.affine[4 * r + 3];
+          }
+          const double x = world[0] / 0.5, y = world[1] / 0.7, z = world[2] / 2.0;
+          EXPECT_NEAR(x, std::round(x), 1e-4) << s.pseudonym;
+          EXPECT_NEAR(y, std::round(y), 1e-4) << s.pseudonym;
+          EXPECT_NEAR(z, std::round(z), 1e-4) << s.pseudonym;
+          EXPECT_EQ(stored.voxels[static_cast<std::size_t>((k * d[1] + j) * d[0] + i)],
+                    1 + std::round(x) + 10 * std::round(y) + 100 * std::round(z))
+              << s.pseudonym << " " << i << " " << j << " " << k;
+        }
+      }
+    }
+    // Written as NIfTI on the series' grid, it reads (reoriented from the affine) as the same
+    // RAS+ array the DICOM reader gave.
+    const std::string out = dir + "/" + s.pseudonym + ".nii";
+    write_nifti(out, stored, a.affine, NiftiType::kFloat32);
+    const Volume again = read_nifti(out);
+    EXPECT_EQ(again.orientation, a.orientation);
+    EXPECT_EQ(again.voxels, canonical.voxels) << s.pseudonym;
+  }
 }
 
 // ---------------------------------------------------------------- through the shards
