@@ -24,6 +24,7 @@
 #include "datasets/imaging/nifti.h"
 #include "datasets/imaging/nifti_writer.h"
 #include "datasets/imaging/orientation.h"
+#include "datasets/imaging/resample.h"
 #include "datasets/imaging/source_grid.h"
 #include "datasets/manifest.h"
 #include "datasets/rank_shards.h"
@@ -391,6 +392,56 @@ TEST(SourceGrid, ResampledFitComesBackOnAlmostEveryVoxel) {
     std::printf("[          ] %s: %.4f of voxels back after spacing, %.4f after shape\n",
                 c.code.c_str(), spacing, shape);
   }
+}
+
+TEST(SourceGrid, TwoDimensionalLayoutsAndSpacingWithoutShape) {
+  // An axial slice stored LPS (9 rows x 11 columns of 0.5 mm), fitted to a 2D layout: up to
+  // 0.25 mm (2x, nearest: exact on the way back), then padded to 20 x 24.
+  Volume source;  // as stored
+  source.height = 9, source.width = 11;
+  source.spacing = {1.0, 0.5, 0.5};
+  for (std::int64_t j = 0; j < 9; ++j) {
+    for (std::int64_t i = 0; i < 11; ++i) source.voxels.push_back(static_cast<float>((3 * i + j) % 5));
+  }
+  Volume canonical = source;
+  ASSERT_TRUE(reorient_to_ras(canonical, *directions_of("LPS")));
+  ImageAttributes a;
+  a.rows = 9, a.columns = 11, a.slices = 1;
+  a.spacing = source.spacing;
+  a.orientation = "LPS";
+  DataConfig data;
+  data.image_shape = {20, 24};
+  data.image_spacing = {0.25, 0.25};
+  ImageTransform transform(data);
+  const ImageLayout layout = transform.layout(canonical);
+  ASSERT_EQ(layout.shape, (std::vector<std::int64_t>{1, 20, 24}));
+  std::vector<std::uint8_t> pixels(480), mask(480);
+  a.grid_spacing = transform.apply(canonical, &canonical, layout, "slice", pixels.data(), mask.data());
+  EXPECT_EQ(a.grid_spacing, (std::array<double, 3>{1.0, 0.25, 0.25}));
+  Volume stored;
+  stored.height = 20, stored.width = 24;
+  stored.voxels.assign(mask.begin(), mask.end());
+  const Volume back = to_source_grid(stored, a, data);
+  EXPECT_EQ(back.shape_text(), "[1, 1, 9, 11]");
+  EXPECT_EQ(back.voxels, source.voxels);
+  EXPECT_EQ(back.spacing, source.spacing);
+
+  // data.images.spacing without a shape (each case keeps its resampled size): no crop/pad to
+  // undo. Halving the spacing of every axis is exact both ways with nearest neighbour.
+  Volume volume;
+  volume.depth = 5, volume.height = 6, volume.width = 7;
+  volume.volumetric = true;
+  volume.spacing = {3.0, 0.7, 0.7};
+  for (int n = 0; n < 210; ++n) volume.voxels.push_back(static_cast<float>(n % 4));
+  ImageAttributes b;
+  b.source_shape = {7, 6, 5};
+  b.spacing = volume.spacing;
+  b.orientation = "RAS";
+  DataConfig resample_only;
+  resample_only.image_spacing = {1.5, 0.35, 0.35};
+  const Volume up = resample_to_spacing(volume, {1.5, 0.35, 0.35}, Interpolation::kNearest);
+  ASSERT_EQ(up.shape_text(), "[1, 10, 12, 14]");
+  EXPECT_EQ(to_source_grid(up, b, resample_only).voxels, volume.voxels);
 }
 
 TEST(SourceGrid, MismatchesAreNamed) {
