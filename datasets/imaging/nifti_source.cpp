@@ -4,6 +4,8 @@
 //   labelsTr/<case>.nii.gz            (segmentation mask; optional folder)
 // The case name is the patient key, pseudonymised at once; so errors never show a case's file
 // names: a case is named by its rank in file name order ("case 5 of 210 in .../imagesTr").
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -71,6 +73,26 @@ Volume stack_channels(const Case& c, NiftiGeometry& geometry) {
   return volume;
 }
 
+// A mask of its image's dims but another affine (shifted, rescaled or turned) labels other
+// places than the voxels it is stored beside, and a prediction written with the image's affine
+// would not overlay it: refused, as nnU-Net's dataset check does. Tolerance as numpy's
+// isclose, with 1e-4 (mm) absolute: float32 headers written by different tools agree to it.
+// Masks of other dims are left to the shape check (image_transform.cpp).
+void check_same_place(const NiftiGeometry& mask, const NiftiGeometry& image, const Case& c) {
+  if (mask.shape != image.shape) return;
+  for (std::size_t e = 0; e < 12; ++e) {
+    const double m = mask.affine[e], i = image.affine[e];
+    if (std::abs(m - i) > 1e-4 + 1e-5 * std::max(std::abs(m), std::abs(i))) {
+      GALIEN_USER_ERROR("the mask (labelsTr) of " << c.shown << " lies elsewhere in space than "
+                        << "its image: voxel-to-world affine entry [" << e / 4 << ", " << e % 4
+                        << "] is " << m << " in the mask but " << i << " in the image (mm); a "
+                        << "mask must share its image's geometry: resample it onto the image, or "
+                        << "copy the image's sform/qform into the mask's header if only the "
+                        << "header is wrong");
+    }
+  }
+}
+
 class NiftiSource : public ImageSource {
  public:
   explicit NiftiSource(std::vector<Case> cases) : cases_(std::move(cases)) {}
@@ -80,7 +102,8 @@ class NiftiSource : public ImageSource {
     NiftiGeometry geometry;
     loaded.image = stack_channels(c, geometry);
     if (!c.mask.empty()) {
-      loaded.mask = read_nifti(c.mask, "the mask (labelsTr) of " + c.shown);
+      NiftiGeometry mask_geometry;
+      loaded.mask = read_nifti(c.mask, "the mask (labelsTr) of " + c.shown, &mask_geometry);
       // A mask whose header lost its orientation (some label tools write none) would otherwise
       // stay as stored while its image is flipped: the labels would no longer match the voxels.
       if (loaded.mask->orientation != loaded.image.orientation) {
@@ -92,6 +115,7 @@ class NiftiSource : public ImageSource {
                                                     << "geometry; copy the image's sform/qform "
                                                     << "into the mask's header");
       }
+      check_same_place(mask_geometry, geometry, c);
     }
     // The file's own geometry (its axis order), beside the code that maps it to the pixels.
     const Volume& v = loaded.image;

@@ -102,8 +102,9 @@ std::uint8_t box_label(const Dims& d, std::int64_t i, std::int64_t j, std::int64
   return 0;
 }
 
-// Writes imagesTr/NAME.nii.gz (int16) and labelsTr/NAME.nii (uint8) under `root`.
-void write_case(const std::string& root, SourceCase& c) {
+// Writes imagesTr/NAME.nii.gz (int16) and labelsTr/NAME.nii (uint8) under `root`; the mask
+// with `mask_form` when given (a label tool's header), else the image's.
+void write_case(const std::string& root, SourceCase& c, const Form* mask_form = nullptr) {
   fs::create_directories(root + "/imagesTr");
   fs::create_directories(root + "/labelsTr");
   std::string image, mask;
@@ -121,7 +122,7 @@ void write_case(const std::string& root, SourceCase& c) {
   std::ofstream(root + "/imagesTr/" + c.name + ".nii.gz", std::ios::binary)
       << gzip_compress(nifti_bytes(c.dims, c.pixdim, c.form, 4, image));
   std::ofstream(root + "/labelsTr/" + c.name + ".nii", std::ios::binary)
-      << nifti_bytes(c.dims, c.pixdim, c.form, 2, mask);
+      << nifti_bytes(c.dims, c.pixdim, mask_form ? *mask_form : c.form, 2, mask);
 }
 
 double f32(double x) { return static_cast<double>(static_cast<float>(x)); }
@@ -226,6 +227,26 @@ TEST(SourceGrid, NiftiAttributesRecordTheFileGridAndAffine) {
       EXPECT_NEAR(f.attributes.grid_spacing[a], a == 0 ? 3.0 : 0.7, 1e-6) << c.code;
     }
   }
+}
+
+TEST(SourceGrid, MaskElsewhereInSpaceThanItsImageIsNamed) {
+  const std::string dir = scratch("source_grid_mask_place");
+  SourceCase c = lps_case("a", {13, 11, 7});
+  // The same grid written by another tool: float noise far below a micrometre is accepted.
+  Form noise = c.form;
+  noise.srow[3] += 2e-5f;
+  write_case(dir + "/task", c, &noise);
+  EXPECT_NO_THROW(ingest(nifti_config(dir + "/task"), key_in(dir)));
+  // Shifted by 2 mm along y: refused, naming the case by rank and the entry.
+  Form shifted = c.form;
+  shifted.srow[7] += 2.0f;
+  fs::remove_all(dir + "/task");
+  write_case(dir + "/task", c, &shifted);
+  const std::string message = user_error_of([&] { ingest(nifti_config(dir + "/task"), key_in(dir)); });
+  EXPECT_CONTAINS(message, "the mask (labelsTr) of NIfTI case 1 of 1 in " + dir + "/task/imagesTr");
+  EXPECT_CONTAINS(message, "lies elsewhere in space than its image: voxel-to-world affine entry "
+                           "[1, 3] is 112.25 in the mask but 110.25 in the image");
+  EXPECT_EQ(message.find("a.nii"), std::string::npos) << "a case's file name is its patient key";
 }
 
 TEST(SourceGrid, NiftiWithoutSformOrQformGetsNibabelsBaseAffine) {
