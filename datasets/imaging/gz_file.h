@@ -1,5 +1,6 @@
-// Whole-file reads (and in-memory gzip for writers) through zlib: gzip-compressed files are inflated, plain files read as they
-// are (zlib's transparent mode), so .nii and .nii.gz, idx and idx.gz share one path.
+// Whole-file reads (and in-memory gzip for writers) through zlib: gzip-compressed files are
+// inflated, plain files read as they are (zlib's transparent mode), so .nii and .nii.gz, idx
+// and idx.gz share one path.
 #pragma once
 
 #include <string>

@@ -236,8 +236,9 @@ Json privacy_report(const Config& config, const ImageSource& source, const Manif
        "pixel data and, per sample in /image_meta, only: modality, rows, columns, slices, "
        "spacing, slice thickness, rescale slope/intercept, photometric interpretation, bits "
        "stored, orientation code, stored-grid spacing and, for NIfTI and DICOM series, the "
-       "source grid's dims and voxel-to-world affine (the scanner's coordinate origin and axes, not an "
-       "identifier; what puts predictions back onto the source image) (an allow-list; DICOM "
+       "source grid's dims and voxel-to-world affine (the scanner's coordinate origin and "
+       "axes, not an identifier; what puts predictions back onto the source image) (an "
+       "allow-list; DICOM "
        "PS3.15 Annex E identifying attributes such as names, IDs, birth date, addresses, "
        "accession numbers, institution and physician names and UIDs are never copied)"},
       {"rejected_rows", manifest.rejected_rows},

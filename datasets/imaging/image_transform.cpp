@@ -122,8 +122,9 @@ void ImageTransform::map_intensity(std::vector<float>& values, const std::string
   }
 }
 
-std::array<double, 3> ImageTransform::apply(const Volume& image, const Volume* mask, const ImageLayout& layout,
-                           const std::string& origin, void* pixels, std::uint8_t* mask_out) const {
+std::array<double, 3> ImageTransform::apply(const Volume& image, const Volume* mask,
+                                            const ImageLayout& layout, const std::string& origin,
+                                            void* pixels, std::uint8_t* mask_out) const {
   Volume fitted = fit(image, layout, false, origin);
   map_intensity(fitted.voxels, origin);
   if (layout.dtype == PixelType::kUint8) {

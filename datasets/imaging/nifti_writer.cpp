@@ -154,7 +154,7 @@ std::string header_of(const Volume& v, const std::vector<double>& affine, NiftiT
   h[123] = kUnitsMm;                                              // xyzt_units
   std::string description = options.description.substr(0, 79);
   std::memcpy(h.data() + 148, description.data(), description.size());  // descrip[80]
-  const std::int16_t code = static_cast<std::int16_t>(options.xform_code > 0 ? options.xform_code : 2);
+  const auto code = static_cast<std::int16_t>(options.xform_code > 0 ? options.xform_code : 2);
   put<std::int16_t>(h, 252, code);                                // qform_code
   put<std::int16_t>(h, 254, code);                                // sform_code
   for (std::size_t i = 0; i < 3; ++i) {

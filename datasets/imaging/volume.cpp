@@ -37,7 +37,9 @@ std::string ImageAttributes::to_json() const {
     j["affine"] = rows_json;
     j["affine_code"] = affine_code;
   }
-  if (grid_spacing[1] > 0) j["grid_spacing_mm"] = {grid_spacing[0], grid_spacing[1], grid_spacing[2]};
+  if (grid_spacing[1] > 0) {
+    j["grid_spacing_mm"] = {grid_spacing[0], grid_spacing[1], grid_spacing[2]};
+  }
   return j.dump();  // doubles as their shortest round-trip text: parsing gives the same bits
 }
 

@@ -8,13 +8,13 @@
 #include <sys/stat.h>
 
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <numeric>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "core/config/config.h"
 #include "datasets/imaging/dicom.h"
@@ -60,9 +60,14 @@ std::string nifti_bytes(const Dims& dims, const std::array<float, 3>& pixdim, co
                         std::int16_t datatype, const std::string& voxels) {
   std::string h(352, '\0');
   put<std::int32_t>(h, 0, 348);
-  const std::int16_t dim[8] = {3, static_cast<std::int16_t>(dims[0]),
+  const std::int16_t dim[8] = {3,
+                               static_cast<std::int16_t>(dims[0]),
                                static_cast<std::int16_t>(dims[1]),
-                               static_cast<std::int16_t>(dims[2]), 1, 1, 1, 1};
+                               static_cast<std::int16_t>(dims[2]),
+                               1,
+                               1,
+                               1,
+                               1};
   for (int i = 0; i < 8; ++i) put<std::int16_t>(h, 40 + 2 * i, dim[i]);
   put<std::int16_t>(h, 70, datatype);
   put<std::int16_t>(h, 72, datatype == 2 ? 8 : 16);
@@ -86,8 +91,8 @@ struct SourceCase {
   Dims dims;
   std::array<float, 3> pixdim;
   Form form;
-  std::string code;              // what read_nifti must find
-  std::vector<double> affine;    // nibabel's img.affine, worked out by hand
+  std::string code;            // what read_nifti must find
+  std::vector<double> affine;  // nibabel's img.affine, worked out by hand
   std::vector<std::uint8_t> mask;
 };
 
@@ -97,8 +102,10 @@ std::uint8_t box_label(const Dims& d, std::int64_t i, std::int64_t j, std::int64
   auto inside = [](std::int64_t x, std::int64_t n, double from, double to) {
     return x >= static_cast<std::int64_t>(from * n) && x < static_cast<std::int64_t>(to * n);
   };
-  if (inside(i, d[0], 0.4, 0.75) && inside(j, d[1], 0.35, 0.6) && inside(k, d[2], 0.3, 0.65)) return 2;
-  if (inside(i, d[0], 0.15, 0.8) && inside(j, d[1], 0.15, 0.8) && inside(k, d[2], 0.2, 0.8)) return 1;
+  if (inside(i, d[0], 0.4, 0.75) && inside(j, d[1], 0.35, 0.6) && inside(k, d[2], 0.3, 0.65))
+    return 2;
+  if (inside(i, d[0], 0.15, 0.8) && inside(j, d[1], 0.15, 0.8) && inside(k, d[2], 0.2, 0.8))
+    return 1;
   return 0;
 }
 
@@ -151,7 +158,8 @@ SourceCase asl_case(const std::string& name, const Dims& dims) {
 void expect_affine(const std::vector<double>& actual, const std::vector<double>& expected,
                    const std::string& what) {
   ASSERT_EQ(actual.size(), 16u) << what;
-  for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(actual[i], expected[i], 1e-6) << what << " " << i;
+  for (std::size_t i = 0; i < 16; ++i)
+    EXPECT_NEAR(actual[i], expected[i], 1e-6) << what << " " << i;
 }
 
 // The voxels of a written NIfTI file, as stored (no reorientation), as uint8 labels.
@@ -159,7 +167,8 @@ std::vector<std::uint8_t> stored_labels(const std::string& path) {
   const std::string bytes = read_maybe_gzip(path);
   float offset;
   std::memcpy(&offset, bytes.data() + 108, sizeof offset);
-  return std::vector<std::uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.end());
+  return std::vector<std::uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+                                   bytes.end());
 }
 
 Config nifti_config(const std::string& root) {
@@ -182,9 +191,8 @@ Fitted ingest(const Config& config, const std::string& key_file) {
   LoadedImage loaded = source->load(0);
   ImageTransform transform(config.data);
   ImageLayout layout = transform.layout(loaded.image);
-  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(
-      std::accumulate(layout.shape.begin(), layout.shape.end(), std::int64_t{1},
-                      std::multiplies<>())));
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(std::accumulate(
+      layout.shape.begin(), layout.shape.end(), std::int64_t{1}, std::multiplies<>())));
   std::vector<std::uint8_t> mask(pixels.size() / static_cast<std::size_t>(layout.shape[0]));
   loaded.attributes.grid_spacing =
       transform.apply(loaded.image, &*loaded.mask, layout, "case", pixels.data(), mask.data());
@@ -242,10 +250,12 @@ TEST(SourceGrid, MaskElsewhereInSpaceThanItsImageIsNamed) {
   shifted.srow[7] += 2.0f;
   fs::remove_all(dir + "/task");
   write_case(dir + "/task", c, &shifted);
-  const std::string message = user_error_of([&] { ingest(nifti_config(dir + "/task"), key_in(dir)); });
+  const std::string message =
+      user_error_of([&] { ingest(nifti_config(dir + "/task"), key_in(dir)); });
   EXPECT_CONTAINS(message, "the mask (labelsTr) of NIfTI case 1 of 1 in " + dir + "/task/imagesTr");
-  EXPECT_CONTAINS(message, "lies elsewhere in space than its image: voxel-to-world affine entry "
-                           "[1, 3] is 112.25 in the mask but 110.25 in the image");
+  EXPECT_CONTAINS(message,
+                  "lies elsewhere in space than its image: voxel-to-world affine entry "
+                  "[1, 3] is 112.25 in the mask but 110.25 in the image");
   EXPECT_EQ(message.find("a.nii"), std::string::npos) << "a case's file name is its patient key";
 }
 
@@ -285,7 +295,8 @@ TEST(SourceGrid, AttributesRoundTripAndDamageIsNamed) {
   EXPECT_EQ(parse_image_attributes(R"({"orientation":"LPS","future_key":[1]})").orientation, "LPS");
   const std::string not_json = user_error_of([] { parse_image_attributes("{\"rows\":"); });
   EXPECT_CONTAINS(not_json, "/image_meta entry is not a JSON object");
-  const std::string rows = user_error_of([] { parse_image_attributes(R"({"affine":[[1,0,0,0]],"source_shape":[1,1,1]})"); });
+  const std::string rows = user_error_of(
+      [] { parse_image_attributes(R"({"affine":[[1,0,0,0]],"source_shape":[1,1,1]})"); });
   EXPECT_CONTAINS(rows, "'affine' is not 4 rows of 4 numbers");
   EXPECT_CONTAINS(rows, "re-run `galien shard`");
   EXPECT_CONTAINS(user_error_of([] { parse_image_attributes(R"({"source_shape":[4,0,2]})"); }),
@@ -294,8 +305,11 @@ TEST(SourceGrid, AttributesRoundTripAndDamageIsNamed) {
                   "'grid_spacing_mm' is not a finite number");
   EXPECT_CONTAINS(user_error_of([] { parse_image_attributes(R"({"rows":"11"})"); }),
                   "'rows' is not an integer");
-  EXPECT_CONTAINS(user_error_of([] { parse_image_attributes(R"({"affine":[[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1]]})"); }),
-                  "'affine' comes without 'source_shape'");
+  EXPECT_CONTAINS(
+      user_error_of([] {
+        parse_image_attributes(R"({"affine":[[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1]]})");
+      }),
+      "'affine' comes without 'source_shape'");
 }
 
 // ---------------------------------------------------------------- the way back
@@ -314,7 +328,8 @@ TEST(SourceGrid, RestoringTheOrientationInvertsReorientation) {
     EXPECT_EQ(r.shape_text(), v.shape_text()) << code;
     EXPECT_EQ(r.spacing, v.spacing) << code;
     EXPECT_EQ(canonical_order(source_order({3, 4, 5}, code), code),
-              (std::array<double, 3>{3, 4, 5})) << code;
+              (std::array<double, 3>{3, 4, 5}))
+        << code;
   }
   for (const char* bad : {"", "LP", "LLS", "RAX", "lps"}) EXPECT_FALSE(directions_of(bad)) << bad;
 }
@@ -362,8 +377,8 @@ double round_trip(const SourceCase& c, const Config& config, const std::string& 
             for (std::int64_t di = -1; di <= 1; ++di) {
               const std::int64_t x = i + di, y = j + dj, z = k + dk;
               if (x < 0 || y < 0 || z < 0 || x >= d[0] || y >= d[1] || z >= d[2]) continue;
-              near = near || c.mask[static_cast<std::size_t>((z * d[1] + y) * d[0] + x)] ==
-                                 written[at];
+              near = near ||
+                     c.mask[static_cast<std::size_t>((z * d[1] + y) * d[0] + x)] == written[at];
             }
           }
         }
@@ -422,7 +437,8 @@ TEST(SourceGrid, TwoDimensionalLayoutsAndSpacingWithoutShape) {
   source.height = 9, source.width = 11;
   source.spacing = {1.0, 0.5, 0.5};
   for (std::int64_t j = 0; j < 9; ++j) {
-    for (std::int64_t i = 0; i < 11; ++i) source.voxels.push_back(static_cast<float>((3 * i + j) % 5));
+    for (std::int64_t i = 0; i < 11; ++i)
+      source.voxels.push_back(static_cast<float>((3 * i + j) % 5));
   }
   Volume canonical = source;
   ASSERT_TRUE(reorient_to_ras(canonical, *directions_of("LPS")));
@@ -437,7 +453,8 @@ TEST(SourceGrid, TwoDimensionalLayoutsAndSpacingWithoutShape) {
   const ImageLayout layout = transform.layout(canonical);
   ASSERT_EQ(layout.shape, (std::vector<std::int64_t>{1, 20, 24}));
   std::vector<std::uint8_t> pixels(480), mask(480);
-  a.grid_spacing = transform.apply(canonical, &canonical, layout, "slice", pixels.data(), mask.data());
+  a.grid_spacing =
+      transform.apply(canonical, &canonical, layout, "slice", pixels.data(), mask.data());
   EXPECT_EQ(a.grid_spacing, (std::array<double, 3>{1.0, 0.25, 0.25}));
   Volume stored;
   stored.height = 20, stored.width = 24;
@@ -476,7 +493,8 @@ TEST(SourceGrid, MismatchesAreNamed) {
   Volume wrong = f.mask;
   wrong.depth = 4;
   wrong.voxels.resize(4 * 8 * 8);
-  const std::string shape = user_error_of([&] { to_source_grid(wrong, f.attributes, config.data); });
+  const std::string shape =
+      user_error_of([&] { to_source_grid(wrong, f.attributes, config.data); });
   EXPECT_CONTAINS(shape, "the prediction to map back is 4 x 8 x 8 (D x H x W) but 8 x 8 x 8");
   Config other = config;
   other.data.image_spacing = {2.0, 1.5, 1.5};
@@ -503,7 +521,8 @@ TEST(SourceGrid, WriterIsAtomicPrivateAndNeverOverwritesUnasked) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  const std::string exists = user_error_of([&] { write_nifti(path, v, affine, NiftiType::kUint8); });
+  const std::string exists =
+      user_error_of([&] { write_nifti(path, v, affine, NiftiType::kUint8); });
   EXPECT_CONTAINS(exists, path + " exists");
   NiftiWriteOptions overwrite;
   overwrite.overwrite = true;
@@ -533,8 +552,8 @@ TEST(SourceGrid, ProbabilitiesAreFloat32With4DChannelsAndAnObliqueQform) {
   for (int i = 0; i < 72; ++i) v.voxels.push_back(static_cast<float>(i) / 71.0f);
   // 20 degrees about z, anisotropic, with a reflection (qfac -1).
   const double c = std::cos(0.349), s = std::sin(0.349);
-  const std::vector<double> affine = {c * 0.8, -s * 0.9, 0, -10, s * 0.8, c * 0.9, 0, 20,
-                                      0, 0, -2.5, 5, 0, 0, 0, 1};
+  const std::vector<double> affine = {c * 0.8, -s * 0.9, 0,    -10, s * 0.8, c * 0.9, 0, 20,
+                                      0,       0,        -2.5, 5,   0,       0,       0, 1};
   write_nifti(dir + "/p.nii", v, affine, NiftiType::kFloat32);
   const std::string bytes = read_file(dir + "/p.nii");
   std::int16_t datatype, dim0, dim4;
@@ -698,9 +717,9 @@ print("nibabel:", "".join(nib.aff2axcodes(written.affine)), written.shape, agree
         config.data.image_shape = {36, 60, 70};
       }
       round_trip(c, config, dir);
-      const std::string command = "/usr/bin/python3 " + script + " " + dir + "/task/imagesTr/a.nii.gz " +
-                                  dir + "/task/labelsTr/a.nii " + dir + "/out/a.nii.gz " +
-                                  (exact ? "exact" : "resampled");
+      const std::string command = "/usr/bin/python3 " + script + " " + dir +
+                                  "/task/imagesTr/a.nii.gz " + dir + "/task/labelsTr/a.nii " + dir +
+                                  "/out/a.nii.gz " + (exact ? "exact" : "resampled");
       EXPECT_EQ(std::system(command.c_str()), 0) << command;
     }
   }
