@@ -45,13 +45,37 @@ std::string channel_name(const Case& c, std::size_t channel) {
                                 : "channel file " + std::to_string(channel) + " of " + c.shown;
 }
 
+// A mask of its image's dims but another affine (shifted, rescaled or turned) labels other
+// places than the voxels it is stored beside, and a prediction written with the image's affine
+// would not overlay it: refused, as nnU-Net's dataset check does. Tolerance as numpy's
+// isclose, with 1e-4 (mm) absolute: float32 headers written by different tools agree to it.
+// Masks of other dims are left to the shape check (image_transform.cpp).
+// The same holds for the channel files of a case. `what`: "the mask (labelsTr) of CASE" or
+// "channel file K of CASE"; `reference`: what it is compared with ("its image", ...).
+void check_same_place(const NiftiGeometry& other, const NiftiGeometry& image,
+                      const std::string& what, const std::string& reference) {
+  if (other.shape != image.shape) return;
+  for (std::size_t e = 0; e < 12; ++e) {
+    const double m = other.affine[e], i = image.affine[e];
+    if (std::abs(m - i) > 1e-4 + 1e-5 * std::max(std::abs(m), std::abs(i))) {
+      GALIEN_USER_ERROR(what << " lies elsewhere in space than " << reference << ": "
+                        << "voxel-to-world affine entry [" << e / 4 << ", " << e % 4 << "] is "
+                        << m << " there but " << i << " in " << reference << " (mm); they must "
+                        << "share their geometry: resample it onto " << reference << ", or copy "
+                        << "the sform/qform of " << reference << " into its header if only the "
+                        << "header is wrong");
+    }
+  }
+}
+
 // Stacks the channel files of one case; they must share their geometry. `geometry`: channel
 // file 0's grid and affine, what predictions are written back onto.
 Volume stack_channels(const Case& c, NiftiGeometry& geometry) {
   const std::vector<std::string>& files = c.channels;
   Volume volume = read_nifti(files.front(), channel_name(c, 0), &geometry);
   for (std::size_t k = 1; k < files.size(); ++k) {
-    Volume next = read_nifti(files[k], channel_name(c, k));
+    NiftiGeometry next_geometry;
+    Volume next = read_nifti(files[k], channel_name(c, k), &next_geometry);
     // Each file was reoriented by its own header; different codes mean a header is wrong.
     if (next.orientation != volume.orientation) {
       GALIEN_USER_ERROR(channel_name(c, k) << " has orientation "
@@ -67,30 +91,11 @@ Volume stack_channels(const Case& c, NiftiGeometry& geometry) {
                                            << " but its channel file 0 has "
                                            << volume.shape_text() << ": channels must match");
     }
+    check_same_place(next_geometry, geometry, channel_name(c, k), "its channel file 0");
     volume.channels += next.channels;
     volume.voxels.insert(volume.voxels.end(), next.voxels.begin(), next.voxels.end());
   }
   return volume;
-}
-
-// A mask of its image's dims but another affine (shifted, rescaled or turned) labels other
-// places than the voxels it is stored beside, and a prediction written with the image's affine
-// would not overlay it: refused, as nnU-Net's dataset check does. Tolerance as numpy's
-// isclose, with 1e-4 (mm) absolute: float32 headers written by different tools agree to it.
-// Masks of other dims are left to the shape check (image_transform.cpp).
-void check_same_place(const NiftiGeometry& mask, const NiftiGeometry& image, const Case& c) {
-  if (mask.shape != image.shape) return;
-  for (std::size_t e = 0; e < 12; ++e) {
-    const double m = mask.affine[e], i = image.affine[e];
-    if (std::abs(m - i) > 1e-4 + 1e-5 * std::max(std::abs(m), std::abs(i))) {
-      GALIEN_USER_ERROR("the mask (labelsTr) of " << c.shown << " lies elsewhere in space than "
-                        << "its image: voxel-to-world affine entry [" << e / 4 << ", " << e % 4
-                        << "] is " << m << " in the mask but " << i << " in the image (mm); a "
-                        << "mask must share its image's geometry: resample it onto the image, or "
-                        << "copy the image's sform/qform into the mask's header if only the "
-                        << "header is wrong");
-    }
-  }
 }
 
 class NiftiSource : public ImageSource {
@@ -115,7 +120,8 @@ class NiftiSource : public ImageSource {
                                                     << "geometry; copy the image's sform/qform "
                                                     << "into the mask's header");
       }
-      check_same_place(mask_geometry, geometry, c);
+      check_same_place(mask_geometry, geometry, "the mask (labelsTr) of " + c.shown,
+                       "its image");
     }
     // The file's own geometry (its axis order), beside the code that maps it to the pixels.
     const Volume& v = loaded.image;

@@ -255,8 +255,25 @@ TEST(SourceGrid, MaskElsewhereInSpaceThanItsImageIsNamed) {
   EXPECT_CONTAINS(message, "the mask (labelsTr) of NIfTI case 1 of 1 in " + dir + "/task/imagesTr");
   EXPECT_CONTAINS(message,
                   "lies elsewhere in space than its image: voxel-to-world affine entry "
-                  "[1, 3] is 112.25 in the mask but 110.25 in the image");
+                  "[1, 3] is 112.25 there but 110.25 in its image (mm)");
   EXPECT_EQ(message.find("a.nii"), std::string::npos) << "a case's file name is its patient key";
+  // nnU-Net layout: channel file 1 with other voxel sizes than channel file 0 (the same axes:
+  // a turned file is caught by its orientation code already).
+  fs::remove_all(dir + "/task");
+  fs::create_directories(dir + "/task/imagesTr");
+  Form turned = c.form;
+  turned.srow[0] = -0.8f;
+  const std::string voxels(13 * 11 * 7 * 2, '\0');
+  std::ofstream(dir + "/task/imagesTr/a_0000.nii", std::ios::binary)
+      << nifti_bytes(c.dims, c.pixdim, c.form, 4, voxels);
+  std::ofstream(dir + "/task/imagesTr/a_0001.nii", std::ios::binary)
+      << nifti_bytes(c.dims, c.pixdim, turned, 4, voxels);
+  Pseudonymizer pseudonymize(load_key_file(key_in(dir)));
+  const auto source = open_nifti_source(nifti_config(dir + "/task").data, pseudonymize);
+  const std::string channel = user_error_of([&] { source->load(0); });
+  EXPECT_CONTAINS(channel, "channel file 1 of NIfTI case 1 of 1 in " + dir + "/task/imagesTr");
+  EXPECT_CONTAINS(channel, "lies elsewhere in space than its channel file 0: voxel-to-world "
+                           "affine entry [0, 0] is -0.8 there but -0.7");
 }
 
 TEST(SourceGrid, NiftiWithoutSformOrQformGetsNibabelsBaseAffine) {
