@@ -172,6 +172,11 @@ std::vector<std::string> RankShards::pseudonyms(const std::vector<SampleRef>& sa
   return out;
 }
 
+std::string RankShards::image_meta(const SampleRef& sample) const {
+  const std::vector<std::string>& meta = data_of(sample).images.meta;
+  return meta.empty() ? std::string() : meta[static_cast<std::size_t>(sample.index)];
+}
+
 void RankShards::gather_images(const std::vector<SampleRef>& samples, float* out) const {
   const auto n = static_cast<std::size_t>(product(image_shape_, 0));
   std::vector<std::uint8_t> raw;  // one sample's stored pixels

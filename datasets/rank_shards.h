@@ -62,6 +62,10 @@ class RankShards {
   // can re-link.
   std::vector<std::string> pseudonyms(const std::vector<SampleRef>& samples) const;
 
+  // The sample's /image_meta entry (JSON of allow-listed image attributes, docs/FORMAT.md;
+  // datasets/imaging/volume.h parse_image_attributes reads it); "" when its shard has none.
+  std::string image_meta(const SampleRef& sample) const;
+
   // One sample's image shape, [C, H, W] or [C, D, H, W]; empty when the shards hold no /image.
   std::vector<std::int64_t> image_shape() const { return image_shape_; }
   // product(image_shape()) floats per sample, row-major: uint8 pixels scaled to [0, 1] (v / 255),

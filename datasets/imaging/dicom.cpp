@@ -418,6 +418,35 @@ std::optional<AxisDirections> series_directions(const std::optional<std::array<d
   return AxisDirections{lps_to_ras(row), lps_to_ras(column), lps_to_ras(normal)};
 }
 
+// The series' voxel-to-world affine, RAS+ mm, 4 x 4 row-major, for voxel (i, j, k) = (column,
+// row, slice) as stored: columns step along the row cosine by PixelSpacing[1], rows along the
+// column cosine by PixelSpacing[0], slices by the step between the first and last
+// ImagePositionPatient (the slice order of the series; a gantry tilt gives a sheared affine, as
+// dcm2niix before its tilt correction), from the first slice's position; a single slice steps
+// along the normal by its spacing. LPS -> RAS negates the x and y rows. Empty when the
+// directions or positions are unknown (series_directions gives none).
+std::vector<double> series_affine(const std::array<double, 6>& iop,
+                                  const std::vector<std::array<double, 3>>& positions,
+                                  const std::array<double, 3>& spacing, const Vector3& normal) {
+  Vector3 step = normal;
+  if (positions.size() > 1) {
+    const double n = static_cast<double>(positions.size() - 1);
+    for (int w = 0; w < 3; ++w) step[w] = (positions.back()[w] - positions.front()[w]) / n;
+  } else {
+    for (double& x : step) x *= spacing[0];
+  }
+  std::vector<double> affine(16, 0.0);
+  affine[15] = 1.0;
+  for (int w = 0; w < 3; ++w) {
+    const double sign = w < 2 ? -1.0 : 1.0;
+    affine[static_cast<std::size_t>(4 * w + 0)] = sign * iop[w] * spacing[2];
+    affine[static_cast<std::size_t>(4 * w + 1)] = sign * iop[3 + w] * spacing[1];
+    affine[static_cast<std::size_t>(4 * w + 2)] = sign * step[w];
+    affine[static_cast<std::size_t>(4 * w + 3)] = sign * positions.front()[w];
+  }
+  return affine;
+}
+
 }  // namespace
 
 const char* const kDicomFileListing =
@@ -479,6 +508,13 @@ Volume load_dicom_series(const DicomSeries& series, ImageAttributes* attributes)
   // Before any resampling: axes permuted and flipped to RAS+, no interpolation.
   std::optional<AxisDirections> directions =
       series_directions(iop, positions, all_positioned, series.frames);
+  if (directions && attributes) {
+    // The stored grid and its affine, for predictions written back onto it (source_grid.h).
+    const Vector3& n = (*directions)[2];
+    attributes->source_shape = {series.columns, series.rows, series.frames};
+    attributes->affine = series_affine(*iop, positions, volume.spacing, {-n[0], -n[1], n[2]});
+    attributes->affine_code = 1;  // NIFTI_XFORM_SCANNER_ANAT: the scanner's coordinates
+  }
   if (directions && reorient_to_ras(volume, *directions) && attributes) {
     attributes->orientation = volume.orientation;
   }

@@ -157,8 +157,11 @@ ShardData make_shard(const Writer& w, const std::string& split, int index, int c
   shard.images.fill = [&w, members](std::int64_t i, void* pixels, std::uint8_t* mask) {
     std::size_t item = w.samples.items[static_cast<std::size_t>(members[i])];
     LoadedImage loaded = w.source.load(item);
-    w.transform.apply(loaded.image, loaded.mask ? &*loaded.mask : nullptr, w.layout,
-                      w.source.items[item].origin, pixels, mask);
+    const std::array<double, 3> grid =
+        w.transform.apply(loaded.image, loaded.mask ? &*loaded.mask : nullptr, w.layout,
+                          w.source.items[item].origin, pixels, mask);
+    // The stored grid's spacing, for sources with a physical one (NIfTI, DICOM; not PNG).
+    if (loaded.attributes.spacing[1] > 0) loaded.attributes.grid_spacing = grid;
     return loaded.attributes.to_json();
   };
   return shard;
@@ -232,9 +235,12 @@ Json privacy_report(const Config& config, const ImageSource& source, const Manif
       {"image_attributes_kept",
        "pixel data and, per sample in /image_meta, only: modality, rows, columns, slices, "
        "spacing, slice thickness, rescale slope/intercept, photometric interpretation, bits "
-       "stored, orientation code (an allow-list; DICOM PS3.15 Annex E identifying attributes "
-       "such as names, IDs, birth date, addresses, accession numbers, institution and "
-       "physician names and UIDs are never copied)"},
+       "stored, orientation code, stored-grid spacing and, for NIfTI and DICOM series, the "
+       "source grid's dims and voxel-to-world affine (the scanner's coordinate origin and "
+       "axes, not an identifier; what puts predictions back onto the source image) (an "
+       "allow-list; DICOM "
+       "PS3.15 Annex E identifying attributes such as names, IDs, birth date, addresses, "
+       "accession numbers, institution and physician names and UIDs are never copied)"},
       {"rejected_rows", manifest.rejected_rows},
       {"patients_per_split", patients},
       {"split_disjointness_verified", true}};

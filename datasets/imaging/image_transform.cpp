@@ -122,8 +122,9 @@ void ImageTransform::map_intensity(std::vector<float>& values, const std::string
   }
 }
 
-void ImageTransform::apply(const Volume& image, const Volume* mask, const ImageLayout& layout,
-                           const std::string& origin, void* pixels, std::uint8_t* mask_out) const {
+std::array<double, 3> ImageTransform::apply(const Volume& image, const Volume* mask,
+                                            const ImageLayout& layout, const std::string& origin,
+                                            void* pixels, std::uint8_t* mask_out) const {
   Volume fitted = fit(image, layout, false, origin);
   map_intensity(fitted.voxels, origin);
   if (layout.dtype == PixelType::kUint8) {
@@ -135,7 +136,7 @@ void ImageTransform::apply(const Volume& image, const Volume* mask, const ImageL
     auto* out = static_cast<std::uint16_t*>(pixels);
     for (std::size_t i = 0; i < fitted.voxels.size(); ++i) out[i] = float_to_half(fitted.voxels[i]);
   }
-  if (mask == nullptr) return;
+  if (mask == nullptr) return fitted.spacing;
   if (mask->depth != image.depth || mask->height != image.height || mask->width != image.width) {
     GALIEN_USER_ERROR(origin << ": the mask is " << mask->depth << " x " << mask->height << " x "
                              << mask->width << " but the image is " << image.depth << " x "
@@ -150,6 +151,7 @@ void ImageTransform::apply(const Volume& image, const Volume* mask, const ImageL
     }
     mask_out[i] = static_cast<std::uint8_t>(label);
   }
+  return fitted.spacing;
 }
 
 }  // namespace galien

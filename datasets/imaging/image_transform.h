@@ -30,8 +30,9 @@ class ImageTransform {
   ImageLayout layout(const Volume& first) const;
 
   // Writes `image` as product(layout.shape) stored pixels (uint8, or half bits as uint16) and,
-  // when `mask` is given, the mask (nearest-neighbour, same geometry) as uint8 labels.
-  void apply(const Volume& image, const Volume* mask, const ImageLayout& layout,
+  // when `mask` is given, the mask (nearest-neighbour, same geometry) as uint8 labels. Returns
+  // the spacing (mm, [D, H, W]) of the stored grid: the image's after the fit.
+  std::array<double, 3> apply(const Volume& image, const Volume* mask, const ImageLayout& layout,
              const std::string& origin, void* pixels, std::uint8_t* mask_out) const;
 
  private:

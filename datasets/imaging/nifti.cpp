@@ -37,6 +37,7 @@ struct Header {
   double slope = 0, intercept = 0;
   int qform_code = 0, sform_code = 0;
   double quatern[3] = {};  // b, c, d
+  double qoffset[3] = {};  // x, y, z
   double srow[3][4] = {};  // srow_x, srow_y, srow_z
 };
 
@@ -77,6 +78,7 @@ Header parse_header(const std::string& bytes, const std::string& name) {
   h.qform_code = field<std::int16_t>(bytes, 252, h.swap);
   h.sform_code = field<std::int16_t>(bytes, 254, h.swap);
   for (int i = 0; i < 3; ++i) h.quatern[i] = field<float>(bytes, 256 + 4 * i, h.swap);
+  for (int i = 0; i < 3; ++i) h.qoffset[i] = field<float>(bytes, 268 + 4 * i, h.swap);
   for (int r = 0; r < 3; ++r) {
     for (int c = 0; c < 4; ++c) h.srow[r][c] = field<float>(bytes, 280 + 16 * r + 4 * c, h.swap);
   }
@@ -132,6 +134,20 @@ double positive_or_one(double spacing) {
   return std::isfinite(spacing) && spacing > 0 ? spacing : 1.0;
 }
 
+struct Rotation {
+  double m[3][3];
+};
+
+// nifti1.h, quatern_to_mat44: rotation from the unit quaternion (a, b, c, d) of the qform;
+// qfac (pixdim[0] = -1) is applied by the callers to the k axis.
+Rotation qform_rotation(const Header& h) {
+  const double b = h.quatern[0], c = h.quatern[1], q = h.quatern[2];
+  const double a = std::sqrt(std::max(0.0, 1.0 - (b * b + c * c + q * q)));
+  return {{{a * a + b * b - c * c - q * q, 2 * (b * c - a * q), 2 * (b * q + a * c)},
+           {2 * (b * c + a * q), a * a + c * c - b * b - q * q, 2 * (c * q - a * b)},
+           {2 * (b * q - a * c), 2 * (c * q + a * b), a * a + q * q - c * c - b * b}}};
+}
+
 // The world (RAS+) direction of voxel axes i, j, k, as nibabel's get_best_affine chooses: the
 // sform when sform_code is set, else the qform when qform_code is set (NIfTI-1 methods 3 and 2).
 // Neither (method 1, ANALYZE-era files) gives no orientation: the volume stays as stored.
@@ -144,27 +160,57 @@ std::optional<AxisDirections> axis_directions(const Header& h) {
     return d;
   }
   if (h.qform_code == 0) return std::nullopt;
-  // nifti1.h, quatern_to_mat44: rotation from the unit quaternion (a, b, c, d); qfac
-  // (pixdim[0] = -1) reverses the k axis. Voxel sizes do not change directions.
-  const double b = h.quatern[0], c = h.quatern[1], q = h.quatern[2];
-  const double a = std::sqrt(std::max(0.0, 1.0 - (b * b + c * c + q * q)));
-  const double r[3][3] = {
-      {a * a + b * b - c * c - q * q, 2 * (b * c - a * q), 2 * (b * q + a * c)},
-      {2 * (b * c + a * q), a * a + c * c - b * b - q * q, 2 * (c * q - a * b)},
-      {2 * (b * q - a * c), 2 * (c * q + a * b), a * a + q * q - c * c - b * b}};
+  // Voxel sizes do not change directions.
+  const Rotation r = qform_rotation(h);
   const double qfac = h.pixdim[0] < 0 ? -1.0 : 1.0;
   for (int axis = 0; axis < 3; ++axis) {
-    for (int w = 0; w < 3; ++w) d[axis][w] = r[w][axis] * (axis == 2 ? qfac : 1.0);
+    for (int w = 0; w < 3; ++w) d[axis][w] = r.m[w][axis] * (axis == 2 ? qfac : 1.0);
   }
   return d;
 }
 
+// The file's grid and affine, as nibabel's get_best_affine (nifti.h, NiftiGeometry).
+NiftiGeometry geometry_of(const Header& h) {
+  NiftiGeometry g;
+  g.shape = {h.dim[1], h.dim[2], h.dim[3]};
+  g.affine.assign(16, 0.0);
+  g.affine[15] = 1.0;
+  auto at = [&g](int r, int c) -> double& { return g.affine[static_cast<std::size_t>(4 * r + c)]; };
+  const double zoom[3] = {positive_or_one(h.pixdim[1]), positive_or_one(h.pixdim[2]),
+                          positive_or_one(h.pixdim[3])};
+  if (h.sform_code != 0) {
+    g.xform_code = h.sform_code;
+    for (int r = 0; r < 3; ++r) {
+      for (int c = 0; c < 4; ++c) at(r, c) = h.srow[r][c];
+    }
+  } else if (h.qform_code != 0) {
+    // nibabel's get_qform: R diag(pixdim[1], pixdim[2], qfac pixdim[3]), then qoffset.
+    g.xform_code = h.qform_code;
+    const Rotation rot = qform_rotation(h);
+    const double qfac = h.pixdim[0] < 0 ? -1.0 : 1.0;
+    for (int r = 0; r < 3; ++r) {
+      for (int c = 0; c < 3; ++c) at(r, c) = rot.m[r][c] * zoom[c] * (c == 2 ? qfac : 1.0);
+      at(r, 3) = h.qoffset[r];
+    }
+  } else {
+    // nibabel's get_base_affine (shape_zoom_affine with x_flip): the centre of the grid at 0.
+    const double sign[3] = {-1.0, 1.0, 1.0};
+    for (int r = 0; r < 3; ++r) {
+      at(r, r) = sign[r] * zoom[r];
+      at(r, 3) = -(static_cast<double>(g.shape[static_cast<std::size_t>(r)]) - 1) / 2.0 *
+                 sign[r] * zoom[r];
+    }
+  }
+  return g;
+}
+
 }  // namespace
 
-Volume read_nifti(const std::string& path, const std::string& shown) {
+Volume read_nifti(const std::string& path, const std::string& shown, NiftiGeometry* geometry) {
   const std::string name = shown.empty() ? "NIfTI file " + path : shown;
   std::string bytes = read_maybe_gzip(path, shown);
   Header h = parse_header(bytes, name);
+  if (geometry != nullptr) *geometry = geometry_of(h);
   std::size_t size = type_size(h.datatype);
   Volume v;
   v.width = h.dim[1];

@@ -6,16 +6,33 @@
 // has neither: kept as stored).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "datasets/imaging/volume.h"
 
 namespace galien {
 
+// The file's own voxel grid, before reorientation: what a prediction needs to be written back
+// onto it (datasets/imaging/source_grid.h, nifti_writer.h).
+struct NiftiGeometry {
+  std::array<std::int64_t, 3> shape{1, 1, 1};  // dim[1..3]: i, j, k (nibabel's img.shape[:3])
+  // Voxel (i, j, k) to world (RAS+ mm), 4 x 4 row-major, exactly nibabel's img.affine
+  // (get_best_affine): the sform when sform_code != 0, else the qform (quaternion, qfac,
+  // pixdim, qoffset) when qform_code != 0, else the pixdim diagonal with x flipped and the
+  // origin at the grid's centre (nibabel's get_base_affine; pixdim <= 0 taken as 1).
+  std::vector<double> affine;
+  int xform_code = 0;  // sform_code or qform_code of the form used; 0 = from pixdim
+};
+
 // UserError naming the file for one that is not NIfTI-1 (NIfTI-2 and .hdr/.img pairs are
 // refused by name), truncated, or of an unsupported data type: as `shown` when given (the
 // pipeline's name for a case, since a case's file name is its patient key), else as
 // "NIfTI file PATH".
-Volume read_nifti(const std::string& path, const std::string& shown = "");
+// `geometry`, when given, receives the file's grid and affine.
+Volume read_nifti(const std::string& path, const std::string& shown = "",
+                  NiftiGeometry* geometry = nullptr);
 
 }  // namespace galien

@@ -4,6 +4,8 @@
 //   labelsTr/<case>.nii.gz            (segmentation mask; optional folder)
 // The case name is the patient key, pseudonymised at once; so errors never show a case's file
 // names: a case is named by its rank in file name order ("case 5 of 210 in .../imagesTr").
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -43,12 +45,37 @@ std::string channel_name(const Case& c, std::size_t channel) {
                                 : "channel file " + std::to_string(channel) + " of " + c.shown;
 }
 
-// Stacks the channel files of one case; they must share their geometry.
-Volume stack_channels(const Case& c) {
+// A mask of its image's dims but another affine (shifted, rescaled or turned) labels other
+// places than the voxels it is stored beside, and a prediction written with the image's affine
+// would not overlay it: refused, as nnU-Net's dataset check does. Tolerance as numpy's
+// isclose, with 1e-4 (mm) absolute: float32 headers written by different tools agree to it.
+// Masks of other dims are left to the shape check (image_transform.cpp).
+// The same holds for the channel files of a case. `what`: "the mask (labelsTr) of CASE" or
+// "channel file K of CASE"; `reference`: what it is compared with ("its image", ...).
+void check_same_place(const NiftiGeometry& other, const NiftiGeometry& image,
+                      const std::string& what, const std::string& reference) {
+  if (other.shape != image.shape) return;
+  for (std::size_t e = 0; e < 12; ++e) {
+    const double m = other.affine[e], i = image.affine[e];
+    if (std::abs(m - i) > 1e-4 + 1e-5 * std::max(std::abs(m), std::abs(i))) {
+      GALIEN_USER_ERROR(what << " lies elsewhere in space than " << reference << ": "
+                        << "voxel-to-world affine entry [" << e / 4 << ", " << e % 4 << "] is "
+                        << m << " there but " << i << " in " << reference << " (mm); they must "
+                        << "share their geometry: resample it onto " << reference << ", or copy "
+                        << "the sform/qform of " << reference << " into its header if only the "
+                        << "header is wrong");
+    }
+  }
+}
+
+// Stacks the channel files of one case; they must share their geometry. `geometry`: channel
+// file 0's grid and affine, what predictions are written back onto.
+Volume stack_channels(const Case& c, NiftiGeometry& geometry) {
   const std::vector<std::string>& files = c.channels;
-  Volume volume = read_nifti(files.front(), channel_name(c, 0));
+  Volume volume = read_nifti(files.front(), channel_name(c, 0), &geometry);
   for (std::size_t k = 1; k < files.size(); ++k) {
-    Volume next = read_nifti(files[k], channel_name(c, k));
+    NiftiGeometry next_geometry;
+    Volume next = read_nifti(files[k], channel_name(c, k), &next_geometry);
     // Each file was reoriented by its own header; different codes mean a header is wrong.
     if (next.orientation != volume.orientation) {
       GALIEN_USER_ERROR(channel_name(c, k) << " has orientation "
@@ -64,6 +91,7 @@ Volume stack_channels(const Case& c) {
                                            << " but its channel file 0 has "
                                            << volume.shape_text() << ": channels must match");
     }
+    check_same_place(next_geometry, geometry, channel_name(c, k), "its channel file 0");
     volume.channels += next.channels;
     volume.voxels.insert(volume.voxels.end(), next.voxels.begin(), next.voxels.end());
   }
@@ -76,9 +104,11 @@ class NiftiSource : public ImageSource {
   LoadedImage load(std::size_t item) const override {
     const Case& c = cases_[item];
     LoadedImage loaded;
-    loaded.image = stack_channels(c);
+    NiftiGeometry geometry;
+    loaded.image = stack_channels(c, geometry);
     if (!c.mask.empty()) {
-      loaded.mask = read_nifti(c.mask, "the mask (labelsTr) of " + c.shown);
+      NiftiGeometry mask_geometry;
+      loaded.mask = read_nifti(c.mask, "the mask (labelsTr) of " + c.shown, &mask_geometry);
       // A mask whose header lost its orientation (some label tools write none) would otherwise
       // stay as stored while its image is flipped: the labels would no longer match the voxels.
       if (loaded.mask->orientation != loaded.image.orientation) {
@@ -90,6 +120,8 @@ class NiftiSource : public ImageSource {
                                                     << "geometry; copy the image's sform/qform "
                                                     << "into the mask's header");
       }
+      check_same_place(mask_geometry, geometry, "the mask (labelsTr) of " + c.shown,
+                       "its image");
     }
     // The file's own geometry (its axis order), beside the code that maps it to the pixels.
     const Volume& v = loaded.image;
@@ -100,6 +132,9 @@ class NiftiSource : public ImageSource {
     loaded.attributes.columns = static_cast<std::int64_t>(size[2]);
     loaded.attributes.spacing = source_order(v.spacing, code);
     loaded.attributes.orientation = code;
+    loaded.attributes.source_shape = geometry.shape;
+    loaded.attributes.affine = geometry.affine;
+    loaded.attributes.affine_code = geometry.xform_code;
     return loaded;
   }
 

@@ -108,4 +108,76 @@ std::array<double, 3> source_order(const std::array<double, 3>& canonical,
   return source;
 }
 
+std::array<double, 3> canonical_order(const std::array<double, 3>& source,
+                                      const std::string& code) {
+  if (code.size() != 3) return source;
+  std::array<double, 3> canonical{};
+  for (int a = 0; a < 3; ++a) {
+    const char letter = code[static_cast<std::size_t>(a)];
+    const int w = (letter == 'R' || letter == 'L') ? 0 : (letter == 'A' || letter == 'P') ? 1 : 2;
+    canonical[2 - w] = source[2 - a];
+  }
+  return canonical;
+}
+
+std::optional<AxisDirections> directions_of(const std::string& code) {
+  if (code.size() != 3) return std::nullopt;
+  static const std::string kForward = "RAS", kBackward = "LPI";
+  AxisDirections d{};
+  std::array<bool, 3> seen{};
+  for (std::size_t a = 0; a < 3; ++a) {
+    std::size_t w = kForward.find(code[a]);
+    double sign = 1.0;
+    if (w == std::string::npos) {
+      w = kBackward.find(code[a]);
+      sign = -1.0;
+    }
+    if (w == std::string::npos || seen[w]) return std::nullopt;
+    seen[w] = true;
+    d[a][w] = sign;
+  }
+  return d;
+}
+
+bool restore_source_orientation(Volume& v, const std::string& code) {
+  std::optional<AxisDirections> directions = directions_of(code);
+  if (!directions) return false;
+  const AxisMap map = *map_axes(*directions);  // unit axes: always a map
+  v.orientation.clear();
+  if (code == "RAS") return true;
+  // Canonical world axis w (0 = x = W', 1 = y = H', 2 = z = D'): its length, step, spacing.
+  const std::array<std::int64_t, 3> size{v.width, v.height, v.depth};
+  const std::array<std::int64_t, 3> stride{1, v.width, v.width * v.height};
+  const std::array<double, 3> spacing{v.spacing[2], v.spacing[1], v.spacing[0]};
+  // Stored axis a (0 = W, 1 = H, 2 = D) reads world axis map.world[a], backwards if reversed.
+  std::array<std::int64_t, 3> out_size{}, step{};
+  std::array<double, 3> out_spacing{};
+  std::int64_t origin = 0;  // canonical offset of stored voxel (0, 0, 0)
+  for (int a = 0; a < 3; ++a) {
+    const int w = map.world[a];
+    out_size[a] = size[w];
+    out_spacing[a] = spacing[w];
+    step[a] = map.reversed[a] ? -stride[w] : stride[w];
+    if (map.reversed[a]) origin += (size[w] - 1) * stride[w];
+  }
+  std::vector<float> out(v.voxels.size());
+  const std::int64_t volume = v.spatial_size();
+  std::size_t n = 0;
+  for (std::int64_t c = 0; c < v.channels; ++c) {
+    const float* in = v.voxels.data() + c * volume + origin;
+    for (std::int64_t k = 0; k < out_size[2]; ++k) {
+      for (std::int64_t j = 0; j < out_size[1]; ++j) {
+        const float* row = in + k * step[2] + j * step[1];
+        for (std::int64_t i = 0; i < out_size[0]; ++i) out[n++] = row[i * step[0]];
+      }
+    }
+  }
+  v.voxels = std::move(out);
+  v.width = out_size[0];
+  v.height = out_size[1];
+  v.depth = out_size[2];
+  v.spacing = {out_spacing[2], out_spacing[1], out_spacing[0]};
+  return true;
+}
+
 }  // namespace galien

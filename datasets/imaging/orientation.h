@@ -39,5 +39,19 @@ bool reorient_to_ras(Volume& v, const AxisDirections& directions);
 // for an empty code. What /image_meta records, so a prediction can be mapped back.
 std::array<double, 3> source_order(const std::array<double, 3>& canonical,
                                    const std::string& code);
+// The inverse of source_order: a triple of the source's [slices, rows, columns] in the
+// reoriented [D, H, W] order. Unchanged for an empty code.
+std::array<double, 3> canonical_order(const std::array<double, 3>& source,
+                                      const std::string& code);
+
+// The directions of an orientation code ("LPS": columns towards L, rows P, slices S); nullopt
+// when it is not 3 letters naming each world axis once (one of R/L, A/P, S/I each).
+std::optional<AxisDirections> directions_of(const std::string& code);
+
+// The inverse of reorient_to_ras: `v`, in RAS+ (as reorient_to_ras left it), permuted and
+// flipped back to the stored axes of `code` (voxels of every channel, and spacing), so that
+// restore_source_orientation(reorient_to_ras(x)) == x voxel for voxel. v.orientation becomes
+// "" (as stored). Returns false, leaving `v` untouched, for a code directions_of refuses.
+bool restore_source_orientation(Volume& v, const std::string& code);
 
 }  // namespace galien

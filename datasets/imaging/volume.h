@@ -36,8 +36,27 @@ struct ImageAttributes {
   std::string photometric;                  // e.g. "MONOCHROME2"
   std::int64_t bits_stored = 0;
   std::string orientation;                  // source axes before reorientation, e.g. "LPS"
+  // What a prediction needs to be written back onto the source file's own grid
+  // (datasets/imaging/source_grid.h): the source's dims as stored (i, j, k: NIfTI's as
+  // nibabel's img.shape[:3]; DICOM columns, rows, slices) and its voxel-to-world affine (4 x 4
+  // row-major, RAS+ mm; NIfTI: nibabel's img.affine, sform when sform_code > 0, else qform, else
+  // from pixdim; DICOM: from ImageOrientationPatient, PixelSpacing and ImagePositionPatient),
+  // with the NIfTI xform code it came with (0 = from pixdim; 1 for DICOM). The affine holds the
+  // scanner's coordinate origin and axes, not an identifier.
+  std::array<std::int64_t, 3> source_shape{0, 0, 0};
+  std::vector<double> affine;               // 16 values or empty
+  int affine_code = 0;
+  // Spacing (mm) of the voxels as stored in the shard, after the fit (resampling, crop/pad), in
+  // the stored [D, H, W] order: what distances in mm (HD95) are measured with. Set for sources
+  // with a physical spacing (NIfTI, DICOM).
+  std::array<double, 3> grid_spacing{0, 0, 0};
 
   std::string to_json() const;  // only the fields that are set
 };
+
+// The inverse of to_json, for a sample's /image_meta entry ("" gives default attributes).
+// UserError naming the key that is damaged (wrong type, wrong length, not JSON); keys it does
+// not know are ignored, so a newer galien's extra keys do not stop an older reader.
+ImageAttributes parse_image_attributes(const std::string& json);
 
 }  // namespace galien

@@ -156,7 +156,8 @@ TEST(ImagingPipeline, PydicomFilesAndSeriesLeaveNoIdentifyingByteInAnyOutputOrLo
                                              "spacing_mm", "slice_thickness_mm",
                                              "rescale_slope", "rescale_intercept",
                                              "photometric_interpretation", "bits_stored",
-                                             "orientation"})
+                                             "orientation", "grid_spacing_mm",
+                                             "source_shape", "affine", "affine_code"})
                           .count(key))
               << key;
         }
