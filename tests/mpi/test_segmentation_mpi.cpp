@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "datasets/imaging/image_pipeline.h"
 #include "privacy/key_file.h"
+#include "privacy/pseudonym.h"
 #include "trainers/comm.h"
 #include "trainers/predict.h"
 #include "trainers/stop_signal.h"
@@ -106,6 +107,54 @@ TEST_F(SegmentationMpi, TwoRanksLearnTheShapesAndOneRankEvaluatesTheSameCases) {
     for (const auto& [name, value] : one.metrics)
       EXPECT_NEAR(value, two.metrics.at(name), 1e-6) << name;
     EXPECT_NEAR(one.metrics.at("dice"), metrics["test/dice"].get<double>(), 1e-6);
+  }
+  comm.barrier();
+}
+
+// galien predict -o DIR: one mask per case, on the source file's grid (LPS, 1 x 1 x 2.5 mm),
+// written by the rank that owns the case; nibabel reads it with the source affine and shape,
+// and it matches the source labels.
+TEST_F(SegmentationMpi, PredictWritesMasksOnTheSourceGridThatMatchTheLabels) {
+  const Comm comm = Comm::world();
+  const std::string run = kDir + "/runs/predict";
+  const TrainResult trained = train(seg_config("predict"), comm);
+  ASSERT_EQ(trained.status, "completed");
+  const std::string out = kDir + "/masks";
+  if (comm.is_root()) std::filesystem::remove_all(out);
+  comm.barrier();
+  const PredictResult result = predict_split(seg_config("predict"), run + "/checkpoints/final.pt",
+                                             kDir + "/shards", "test", comm, {out, true});
+  std::int64_t written = result.volumes;
+  comm.allreduce_sum(&written, 1);
+  EXPECT_TRUE(result.writes_volumes);
+  EXPECT_EQ(written, 5);
+  if (comm.is_root()) {
+    // Which source case each pseudonym is (the test holds the key, as the data controller).
+    const Pseudonymizer pseudonymize(load_key_file(kDir + "/test.key"));
+    std::ofstream pairs(kDir + "/pairs.txt");
+    int found = 0;
+    for (int c = 0; c < 24; ++c) {
+      char name[32];
+      std::snprintf(name, sizeof name, "case_%03d", c);
+      const std::string mask = out + "/" + pseudonymize(name) + ".nii.gz";
+      if (!std::filesystem::exists(mask)) continue;
+      ++found;
+      pairs << mask << " " << kDir << "/cases/labelsTr/" << name << ".nii.gz\n";
+      EXPECT_TRUE(std::filesystem::exists(out + "/" + pseudonymize(name) + "_probabilities.nii.gz"));
+    }
+    pairs.close();
+    EXPECT_EQ(found, 5);
+    const std::string check =
+        "/usr/bin/python3 -c \"import sys, nibabel as nib, numpy as np\n"
+        "for line in open(sys.argv[1]):\n"
+        "  p, s = (nib.load(f) for f in line.split())\n"
+        "  assert p.shape == s.shape, (p.shape, s.shape)\n"
+        "  assert np.allclose(p.affine, s.affine, atol=1e-5), (p.affine, s.affine)\n"
+        "  a, b = np.asarray(p.dataobj) > 0, np.asarray(s.dataobj) > 0\n"
+        "  dice = 2 * (a & b).sum() / (a.sum() + b.sum())\n"
+        "  assert dice >= 0.8, dice\n"
+        "print('ok')\" " + kDir + "/pairs.txt";
+    EXPECT_EQ(std::system(check.c_str()), 0) << check;
   }
   comm.barrier();
 }

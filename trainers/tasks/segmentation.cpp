@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "datasets/imaging/volume.h"
 #include "trainers/segmentation/overlap_metrics.h"
 #include "trainers/segmentation/patch_sampler.h"
 #include "trainers/segmentation/sliding_window.h"
@@ -164,8 +165,8 @@ class Segmentation : public TrainingTask {
       append_floats(mine.floats[0], loss_.terms(in));
       const torch::Tensor predicted = logits.argmax(0).to(torch::kUInt8).contiguous();
       const OverlapScores scores = overlap_scores(predicted.data_ptr<std::uint8_t>(),
-                                                  truth.data_ptr<std::uint8_t>(), e, spacing_,
-                                                  num_classes_);
+                                                  truth.data_ptr<std::uint8_t>(), e,
+                                                  case_spacing(shards, sample), num_classes_);
       for (double d : scores.dice) mine.floats[1].push_back(static_cast<float>(d));
       for (double h : scores.hd95) mine.floats[2].push_back(static_cast<float>(h));
       if (volume_sink_) volume_sink_(shards, sample, logits);
@@ -215,8 +216,19 @@ class Segmentation : public TrainingTask {
   }
 
  private:
+  // The case's voxel spacing on the stored grid (mm, D H W), from its /image_meta; shards
+  // without it fall back to the dataset's resampled spacing, else 1 mm (HD95 in voxels).
+  std::array<double, 3> case_spacing(const RankShards& shards, const SampleRef& sample) const {
+    const std::string meta = shards.image_meta(sample);
+    if (meta.empty()) return spacing_;
+    const ImageAttributes attributes = parse_image_attributes(meta);
+    for (double s : attributes.grid_spacing)
+      if (!(s > 0)) return spacing_;
+    return attributes.grid_spacing;
+  }
+
   // The stored grid's voxel spacing (mm, D H W) from the manifest's images block, when the
-  // dataset was resampled to one; else 1 mm (HD95 is then in voxels, said in docs).
+  // dataset was resampled to one; else 1 mm.
   static std::array<double, 3> manifest_spacing(const Manifest& manifest) {
     std::array<double, 3> spacing{1.0, 1.0, 1.0};
     if (manifest.images.empty()) return spacing;
