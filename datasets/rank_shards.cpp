@@ -219,6 +219,10 @@ void RankShards::gather_masks(const std::vector<SampleRef>& samples, std::int64_
   }
 }
 
+std::array<std::int64_t, 3> RankShards::extent(const SampleRef& sample) const {
+  return reader_of(sample, "/image").extent(sample.index);
+}
+
 std::vector<SampleRef> RankShards::all_owned_samples() const { return owned_samples_; }
 
 }  // namespace galien

@@ -43,12 +43,15 @@ std::string channel_name(const Case& c, std::size_t channel) {
                                 : "channel file " + std::to_string(channel) + " of " + c.shown;
 }
 
-// Stacks the channel files of one case; they must share their geometry.
-Volume stack_channels(const Case& c) {
+using NiftiReader = Volume (*)(const std::string& path, const std::string& shown);
+
+// Stacks the channel files of one case; they must share their geometry. `read`: read_nifti, or
+// read_nifti_header for the geometry alone.
+Volume stack_channels(const Case& c, NiftiReader read = read_nifti) {
   const std::vector<std::string>& files = c.channels;
-  Volume volume = read_nifti(files.front(), channel_name(c, 0));
+  Volume volume = read(files.front(), channel_name(c, 0));
   for (std::size_t k = 1; k < files.size(); ++k) {
-    Volume next = read_nifti(files[k], channel_name(c, k));
+    Volume next = read(files[k], channel_name(c, k));
     // Each file was reoriented by its own header; different codes mean a header is wrong.
     if (next.orientation != volume.orientation) {
       GALIEN_USER_ERROR(channel_name(c, k) << " has orientation "
@@ -100,6 +103,16 @@ class NiftiSource : public ImageSource {
     loaded.attributes.columns = static_cast<std::int64_t>(size[2]);
     loaded.attributes.spacing = source_order(v.spacing, code);
     loaded.attributes.orientation = code;
+    return loaded;
+  }
+  // Headers only: the pass over every case before writing reads no voxel.
+  LoadedImage geometry(std::size_t item) const override {
+    const Case& c = cases_[item];
+    LoadedImage loaded;
+    loaded.image = stack_channels(c, read_nifti_header);
+    if (!c.mask.empty()) {
+      loaded.mask = read_nifti_header(c.mask, "the mask (labelsTr) of " + c.shown);
+    }
     return loaded;
   }
 

@@ -10,6 +10,8 @@ galien_test(test_imaging_readers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_i
 galien_test(test_imaging_pipeline SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_pipeline.cpp LIBS galien_datasets)
 galien_test(test_imaging_orientation SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_orientation.cpp LIBS galien_datasets)
 galien_test(test_imaging_png_clinical SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_png_clinical.cpp LIBS galien_datasets)
+# data.task: segmentation on the shard side: cases of different sizes, /extent, mask checks.
+galien_test(test_segmentation_shard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_segmentation_shard.cpp LIBS galien_datasets)
 galien_test(test_crypto SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_crypto.cpp LIBS galien_privacy)
 galien_test(test_encrypted_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_encrypted_shards.cpp LIBS galien_datasets)
 # Survival, regression, external test table, cross-validation; a rank's gathers (docs/FORMAT.md).
