@@ -107,11 +107,12 @@ void ImageTransform::check_channels(const Volume& v, const ImageLayout& layout, 
   if (v.channels != expected.front() || (layout.shape.size() == 3 && v.depth != 1)) {
     std::vector<std::int64_t> actual{v.channels, v.depth, v.height, v.width};
     if (layout.shape.size() == 3 && v.depth == 1) actual.erase(actual.begin() + 1);
-    if (own_size_) {  // the spatial sizes of a case of its own size are not expected ones
-      for (std::size_t a = 1; a < expected.size(); ++a) expected[a] = actual[a];
+    std::string expected_text = shape_text(expected);
+    if (own_size_) {  // a case of its own size: only channels and dimensions are expected
+      expected_text = std::string(layout.shape.size() == 4 ? "[C, D, H, W]" : "[C, H, W]") +
+                      " with C = " + std::to_string(expected.front()) + " (as the first case)";
     }
-    wrong_shape(origin, is_mask ? "the mask" : "the image", shape_text(expected),
-                shape_text(actual),
+    wrong_shape(origin, is_mask ? "the mask" : "the image", expected_text, shape_text(actual),
                 "check data.images.channels and data.images.shape (2 entries for 2D images)");
   }
 }

@@ -73,6 +73,20 @@ Volume stack_channels(const Case& c, NiftiReader read = read_nifti) {
   return volume;
 }
 
+// A mask whose header lost its orientation (some label tools write none) would otherwise stay as
+// stored while its image is flipped: the labels would no longer match the voxels.
+void check_mask_orientation(const Volume& mask, const Volume& image, const Case& c) {
+  if (mask.orientation != image.orientation) {
+    GALIEN_USER_ERROR("the mask (labelsTr) of " << c.shown << " has orientation "
+                                                << orientation_text(mask.orientation)
+                                                << " but its image has "
+                                                << orientation_text(image.orientation)
+                                                << ": a mask must share its image's geometry; "
+                                                << "copy the image's sform/qform into the "
+                                                << "mask's header");
+  }
+}
+
 class NiftiSource : public ImageSource {
  public:
   explicit NiftiSource(std::vector<Case> cases) : cases_(std::move(cases)) {}
@@ -82,17 +96,7 @@ class NiftiSource : public ImageSource {
     loaded.image = stack_channels(c);
     if (!c.mask.empty()) {
       loaded.mask = read_nifti(c.mask, "the mask (labelsTr) of " + c.shown);
-      // A mask whose header lost its orientation (some label tools write none) would otherwise
-      // stay as stored while its image is flipped: the labels would no longer match the voxels.
-      if (loaded.mask->orientation != loaded.image.orientation) {
-        GALIEN_USER_ERROR("the mask (labelsTr) of " << c.shown << " has orientation "
-                                                    << orientation_text(loaded.mask->orientation)
-                                                    << " but its image has "
-                                                    << orientation_text(loaded.image.orientation)
-                                                    << ": a mask must share its image's "
-                                                    << "geometry; copy the image's sform/qform "
-                                                    << "into the mask's header");
-      }
+      check_mask_orientation(*loaded.mask, loaded.image, c);
     }
     // The file's own geometry (its axis order), beside the code that maps it to the pixels.
     const Volume& v = loaded.image;
@@ -112,6 +116,7 @@ class NiftiSource : public ImageSource {
     loaded.image = stack_channels(c, read_nifti_header);
     if (!c.mask.empty()) {
       loaded.mask = read_nifti_header(c.mask, "the mask (labelsTr) of " + c.shown);
+      check_mask_orientation(*loaded.mask, loaded.image, c);
     }
     return loaded;
   }

@@ -370,6 +370,20 @@ TEST(SegmentationShard, AMaskOfAnotherShapeNamesTheCaseBeforeAnyShardIsWritten) 
   EXPECT_EQ(message.find("liver_"), std::string::npos) << message;
 }
 
+// A mask header without sform/qform would stay as stored while its image is reoriented: the size
+// pass reads headers only and still names it, before any shard is written.
+TEST(SegmentationShard, AMaskWithoutOrientationIsNamedByTheSizePass) {
+  std::string dir = scratch("seg_bare_mask");
+  make_fixture("nifti", dir + "/task", "--bare-mask");
+  Config config = seg_config(dir);
+  config.data.classes = {"background", "foreground"};
+  std::string message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
+  EXPECT_CONTAINS(message, "the mask (labelsTr) of NIfTI case 2 of 6 in " + dir +
+                               "/task/imagesTr (cases in name order) has orientation none");
+  EXPECT_EQ(message.find("case_00"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(config.data.shard_dir + "/train-00000.h5"));
+}
+
 TEST(SegmentationShard, ConfigsThatCannotMakeASegmentationDatasetAreRefusedByKey) {
   std::string dir = scratch("seg_config");
   make_fixture("nifti-seg", dir + "/task");
