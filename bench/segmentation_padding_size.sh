@@ -33,19 +33,31 @@ privacy:
 EOF
   "$BUILD/launcher/galien" shard "$work/seg-$gzip.yaml" >/dev/null 2>&1
   /usr/bin/python3 - "$work/shards-$gzip" "$gzip" <<'EOF'
-import glob, os, sys
+import glob, os, sys, zlib
 import h5py
+import numpy as np
+level = int(sys.argv[2])
+
+def stored(array):
+    """Bytes of one chunk as HDF5 stores it: byte shuffle + deflate at `level` (or raw)."""
+    raw = np.ascontiguousarray(array).view(np.uint8).reshape(-1, array.dtype.itemsize)
+    shuffled = raw.T.tobytes()
+    return len(zlib.compress(shuffled, level)) if level else len(shuffled)
+
 files = sorted(glob.glob(os.path.join(sys.argv[1], "*.h5")))
 on_disk = sum(os.path.getsize(f) for f in files)
-real = padded = cases = 0
+real = padded = cases = alone = 0
 for f in files:
     with h5py.File(f, "r") as h:
         d, hh, w = h["image"].shape[2:]
-        for e in h["extent"][:]:
-            real += int(e[0] * e[1] * e[2]) * 3
+        for i, (ed, eh, ew) in enumerate(h["extent"][:]):
+            real += int(ed * eh * ew) * 3
             padded += d * hh * w * 3
             cases += 1
-print("gzip %s: %d cases, shape %s, on disk %.2f MB; padded voxels %.2f MB, unpadded %.2f MB"
-      % (sys.argv[2], cases, (d, hh, w), on_disk / 1e6, padded / 1e6, real / 1e6))
+            # The same case without its padding, through the same filters.
+            alone += stored(h["image"][i, :, :ed, :eh, :ew]) + stored(h["mask"][i, :ed, :eh, :ew])
+print("gzip %d: %d cases, stored shape %s: on disk %.2f MB (unpadded cases through the same "
+      "filters: %.2f MB); uncompressed voxels %.2f MB padded, %.2f MB unpadded"
+      % (level, cases, (d, hh, w), on_disk / 1e6, alone / 1e6, padded / 1e6, real / 1e6))
 EOF
 done
