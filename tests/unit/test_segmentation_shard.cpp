@@ -290,6 +290,54 @@ TEST(SegmentationShard, SpacingWithoutShapeResamplesEachCaseToItsOwnSize) {
   EXPECT_EQ(samples, 5);
 }
 
+// 2D cases (NIfTI dim[0] = 2): /image [N, C, H, W], /extent (1, H, W).
+TEST(SegmentationShard, TwoDimensionalCasesOfDifferentSizesArePaddedToo) {
+  std::string dir = scratch("seg_2d");
+  make_fixture("nifti-seg-2d", dir + "/task");
+  Config config = seg_config(dir);
+  config.data.val_fraction = 0.25;
+  config.data.test_fraction = 0.25;
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
+  std::map<std::string, int> cases;
+  for (int c = 0; c < 4; ++c) cases[pseudonymize("slice_00" + std::to_string(c))] = c;
+  std::int64_t samples = 0;
+  for (const char* split : {"train", "val", "test"}) {
+    for (const std::string& path : shard_paths(result, split)) {
+      ShardReader reader(path);
+      ASSERT_EQ(reader.data().images.shape, (std::vector<std::int64_t>{1, 8, 10}));
+      std::vector<float> image(80);
+      std::vector<std::uint8_t> mask(80);
+      for (std::int64_t i = 0; i < reader.num_samples(); ++i, ++samples) {
+        const int c = cases.at(reader.data().pseudonyms[i]);
+        Expected e = expected_mask(dir, "slice_00" + std::to_string(c));
+        ASSERT_EQ(reader.extent(i), e.size) << c;
+        reader.read_image(i, image.data());
+        reader.read_mask(i, mask.data());
+        for (std::int64_t y = 0; y < 8; ++y) {
+          for (std::int64_t x = 0; x < 10; ++x) {
+            const bool inside = y < e.size[1] && x < e.size[2];
+            const std::size_t at = static_cast<std::size_t>(y * 10 + x);
+            ASSERT_EQ(mask[at], inside ? e.mask[static_cast<std::size_t>(y * e.size[2] + x)] : 0)
+                << c << " y " << y << " x " << x;
+            ASSERT_EQ(image[at], inside ? float(x + 10 * y + c) : 0.0f) << c;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(samples, 4);
+  // 2D spacing [H, W] mm; 3 entries are for volumes.
+  config.data.image_spacing = {1.8, 1.6};
+  captured_log([&] { result = run_shard(config, true); });
+  EXPECT_EQ(nlohmann::json::parse(result.manifest.images).at("shape"),
+            (std::vector<std::int64_t>{1, 4, 5}));  // 8 x 0.9f / 1.8 = 4, 10 x 0.8f / 1.6 = 5
+  config.data.image_spacing = {2.5, 1.8, 1.6};
+  EXPECT_CONTAINS(user_error_of([&] { captured_log([&] { run_shard(config, true); }); }),
+                  "the cases are 2D images: give [H, W] mm");
+}
+
 TEST(SegmentationShard, AFixedShapeAndClassificationImagesStayFormatOneTwoWithoutExtent) {
   std::string dir = scratch("seg_fixed");
   make_fixture("nifti-seg", dir + "/task");
