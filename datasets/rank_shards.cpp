@@ -219,10 +219,11 @@ void RankShards::gather_masks(const std::vector<SampleRef>& samples, std::int64_
   }
 }
 
+std::vector<SampleRef> RankShards::all_owned_samples() const { return owned_samples_; }
+
+// /extent (shard format 1.3) when the shard has one, else the full stored size (ShardReader).
 std::array<std::int64_t, 3> RankShards::extent(const SampleRef& sample) const {
   return reader_of(sample, "/image").extent(sample.index);
 }
-
-std::vector<SampleRef> RankShards::all_owned_samples() const { return owned_samples_; }
 
 }  // namespace galien

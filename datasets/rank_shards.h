@@ -71,9 +71,8 @@ class RankShards {
   bool has_mask() const { return has_mask_; }
   // product(image_shape()) / C label values per sample.
   void gather_masks(const std::vector<SampleRef>& samples, std::int64_t* out) const;
-  // The sample's real size [D, H, W] (D = 1 for 2D images) at the start of each axis of
-  // image_shape(): its /extent row when the shard has one (segmentation cases of different
-  // sizes, padded with zeros after it), else the full stored size. Reads memory only.
+  // The case's real size (D, H, W) on the stored grid; the whole stored size for shards whose
+  // cases all have it.
   std::array<std::int64_t, 3> extent(const SampleRef& sample) const;
 
  private:

@@ -1,9 +1,9 @@
 // `galien shard` with data.task: segmentation (docs/imaging.md, "Segmentation datasets"): NIfTI
 // cases of different sizes, stored in non-RAS orientations with anisotropic spacing (made by
-// nibabel, tests/fixtures/make_imaging_fixtures.py nifti-seg), are padded to the largest stored
-// size with their real size in /extent (shard format 1.3), their masks match nibabel's canonical
-// masks voxel for voxel, the manifest counts the cases holding each class, and bad input names
-// the case by its rank, never by its file name (the patient key).
+// nibabel: tests/fixtures/make_imaging_fixtures.py nifti-seg-sizes, nifti-seg-2d), are padded to
+// the largest stored size with their real size in /extent (shard format 1.3), their masks match
+// nibabel's canonical masks voxel for voxel, the manifest counts the cases holding each class,
+// and bad input names the case by its rank, never by its file name (the patient key).
 #include <hdf5.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -130,7 +130,7 @@ std::vector<std::int64_t> classes_present(const std::vector<std::uint8_t>& mask,
 TEST(SegmentationShard, HeaderOnlyGeometryIsTheFullReadsGeometry) {
   std::string dir = scratch("seg_header");
   make_fixture("nifti-orient", dir + "/orient");
-  make_fixture("nifti-seg", dir + "/task");
+  make_fixture("nifti-seg-sizes", dir + "/task");
   std::vector<std::string> files{dir + "/orient/ila4d.nii.gz"};
   for (const std::string& folder : {dir + "/orient/imagesTr", dir + "/task/imagesTr",
                                     dir + "/task/labelsTr"}) {
@@ -158,7 +158,7 @@ TEST(SegmentationShard, HeaderOnlyGeometryIsTheFullReadsGeometry) {
 
 TEST(SegmentationShard, CasesOfDifferentSizesArePaddedAndMatchTheCanonicalMasks) {
   std::string dir = scratch("seg_sizes");
-  make_fixture("nifti-seg", dir + "/task");
+  make_fixture("nifti-seg-sizes", dir + "/task");
   Config config = seg_config(dir);
   ShardResult result;
   captured_log([&] { result = run_shard(config, false); });
@@ -232,7 +232,7 @@ TEST(SegmentationShard, CasesOfDifferentSizesArePaddedAndMatchTheCanonicalMasks)
 
 TEST(SegmentationShard, SpacingWithoutShapeResamplesEachCaseToItsOwnSize) {
   std::string dir = scratch("seg_spacing");
-  make_fixture("nifti-seg", dir + "/task");
+  make_fixture("nifti-seg-sizes", dir + "/task");
   Config config = seg_config(dir);
   config.data.image_spacing = {5.0, 1.8, 1.6};  // D, H, W mm: half of each canonical axis
   ShardResult result;
@@ -340,7 +340,7 @@ TEST(SegmentationShard, TwoDimensionalCasesOfDifferentSizesArePaddedToo) {
 
 TEST(SegmentationShard, AFixedShapeAndClassificationImagesStayFormatOneTwoWithoutExtent) {
   std::string dir = scratch("seg_fixed");
-  make_fixture("nifti-seg", dir + "/task");
+  make_fixture("nifti-seg-sizes", dir + "/task");
   Config config = seg_config(dir);
   config.data.image_shape = {4, 8, 8};
   ShardResult result;
@@ -367,7 +367,7 @@ TEST(SegmentationShard, AFixedShapeAndClassificationImagesStayFormatOneTwoWithou
 
 TEST(SegmentationShard, AClassAbsentFromTheTrainSplitIsWarnedByName) {
   std::string dir = scratch("seg_absent");
-  make_fixture("nifti-seg", dir + "/task");
+  make_fixture("nifti-seg-sizes", dir + "/task");
   Config config = seg_config(dir);
   config.data.classes = {"background", "liver", "tumour", "cyst"};
   ShardResult result;
@@ -382,7 +382,7 @@ TEST(SegmentationShard, AClassAbsentFromTheTrainSplitIsWarnedByName) {
 
 TEST(SegmentationShard, ALabelOutsideTheClassesNamesTheCaseAndTheValuesNotTheFile) {
   std::string dir = scratch("seg_bad_label");
-  make_fixture("nifti-seg", dir + "/task", "--bad-label");
+  make_fixture("nifti-seg-sizes", dir + "/task", "--bad-label");
   Config config = seg_config(dir);
   std::string message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
   EXPECT_CONTAINS(message, "NIfTI case 3 of 5 in " + dir + "/task/imagesTr (cases in name order)");
@@ -397,7 +397,7 @@ TEST(SegmentationShard, ALabelOutsideTheClassesNamesTheCaseAndTheValuesNotTheFil
 
 TEST(SegmentationShard, AMaskOfAnotherShapeNamesTheCaseBeforeAnyShardIsWritten) {
   std::string dir = scratch("seg_mask_shape");
-  make_fixture("nifti-seg", dir + "/task", "--mask-shape");
+  make_fixture("nifti-seg-sizes", dir + "/task", "--mask-shape");
   Config config = seg_config(dir);
   std::string message = user_error_of([&] { captured_log([&] { run_shard(config, false); }); });
   EXPECT_CONTAINS(message, "NIfTI case 2 of 5 in " + dir + "/task/imagesTr");
@@ -434,7 +434,7 @@ TEST(SegmentationShard, AMaskWithoutOrientationIsNamedByTheSizePass) {
 
 TEST(SegmentationShard, ConfigsThatCannotMakeASegmentationDatasetAreRefusedByKey) {
   std::string dir = scratch("seg_config");
-  make_fixture("nifti-seg", dir + "/task");
+  make_fixture("nifti-seg-sizes", dir + "/task");
   Config config = seg_config(dir);
   auto refused = [&](Config c) {
     return user_error_of([&] { captured_log([&] { run_shard(c, false); }); });
