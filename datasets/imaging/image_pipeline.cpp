@@ -200,9 +200,9 @@ ShardData make_shard(const Writer& w, const std::string& split, int index, int c
       GALIEN_CHECK(loaded.mask.has_value(), origin << ": a segmentation case without a mask");
       check_mask_labels(*loaded.mask, w.segmentation->classes, origin);
     }
-    std::array<std::int64_t, 3> size = w.transform.apply(
+    const StoredGrid grid = w.transform.apply(
         loaded.image, loaded.mask ? &*loaded.mask : nullptr, w.layout, origin, pixels, mask);
-    if (w.segmentation) check_and_count_case(w, split, sample, origin, size, mask);
+    if (w.segmentation) check_and_count_case(w, split, sample, origin, grid.size, mask);
     return loaded.attributes.to_json();
   };
   return shard;

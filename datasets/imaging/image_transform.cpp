@@ -222,10 +222,9 @@ void place(const std::vector<T>& values, std::int64_t channels, std::array<std::
 
 }  // namespace
 
-std::array<std::int64_t, 3> ImageTransform::apply(const Volume& image, const Volume* mask,
-                                                  const ImageLayout& layout,
-                                                  const std::string& origin, void* pixels,
-                                                  std::uint8_t* mask_out) const {
+StoredGrid ImageTransform::apply(const Volume& image, const Volume* mask,
+                                 const ImageLayout& layout, const std::string& origin,
+                                 void* pixels, std::uint8_t* mask_out) const {
   Volume fitted = fit(image, layout, false, origin);
   map_intensity(fitted.voxels, origin);
   const std::array<std::int64_t, 3> size{fitted.depth, fitted.height, fitted.width};
@@ -242,7 +241,7 @@ std::array<std::int64_t, 3> ImageTransform::apply(const Volume& image, const Vol
     for (std::size_t i = 0; i < stored.size(); ++i) stored[i] = float_to_half(fitted.voxels[i]);
     place(stored, fitted.channels, size, shape, static_cast<std::uint16_t*>(pixels));
   }
-  if (mask == nullptr) return size;
+  if (mask == nullptr) return {size, fitted.spacing};
   check_mask_geometry(image, *mask, origin);
   // Own size: the mask lies on its image's grid, so it is resampled with the image's spacing;
   // headers that round the spacing differently would otherwise give the two different sizes.
@@ -265,7 +264,7 @@ std::array<std::int64_t, 3> ImageTransform::apply(const Volume& image, const Vol
     stored[i] = static_cast<std::uint8_t>(label);
   }
   place(stored, 1, size, shape, mask_out);
-  return size;
+  return {size, fitted.spacing};
 }
 
 }  // namespace galien

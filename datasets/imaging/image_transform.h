@@ -27,6 +27,13 @@ struct ImageLayout {
   std::array<double, 3> spacing{0, 0, 0};  // mm after resampling to a spacing; 0 = not fixed
 };
 
+// What ImageTransform::apply stored for one case: its size [D, H, W] at the start of the
+// layout's shape (the whole spatial shape unless own size) and that grid's spacing (mm, D, H, W).
+struct StoredGrid {
+  std::array<std::int64_t, 3> size{0, 0, 0};
+  std::array<double, 3> spacing{0, 0, 0};
+};
+
 class ImageTransform {
  public:
   // UserError naming the key for settings that do not fit together.
@@ -47,10 +54,9 @@ class ImageTransform {
 
   // Writes `image` as product(layout.shape) stored pixels (uint8, or half bits as uint16) and,
   // when `mask` is given, the mask (nearest-neighbour, same geometry) as uint8 labels. Returns
-  // the stored size [D, H, W] of the case: layout's, or for own size its own (the rest zeros).
-  std::array<std::int64_t, 3> apply(const Volume& image, const Volume* mask,
-                                    const ImageLayout& layout, const std::string& origin,
-                                    void* pixels, std::uint8_t* mask_out) const;
+  // the case's stored grid: the layout's size, or for own size its own (the rest zeros).
+  StoredGrid apply(const Volume& image, const Volume* mask, const ImageLayout& layout,
+                   const std::string& origin, void* pixels, std::uint8_t* mask_out) const;
 
  private:
   Volume fit(const Volume& v, const ImageLayout& layout, bool is_mask,

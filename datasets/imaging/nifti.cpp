@@ -162,8 +162,13 @@ std::optional<AxisDirections> axis_directions(const Header& h) {
   return d;
 }
 
-// The volume's geometry as stored (no voxels yet): x, y, z, channels and their spacing.
-Volume stored_geometry(const Header& h) {
+}  // namespace
+
+Volume read_nifti(const std::string& path, const std::string& shown) {
+  const std::string name = shown.empty() ? "NIfTI file " + path : shown;
+  std::string bytes = read_maybe_gzip(path, shown);
+  Header h = parse_header(bytes, name);
+  std::size_t size = type_size(h.datatype);
   Volume v;
   v.width = h.dim[1];
   v.height = h.dim[2];
@@ -172,17 +177,6 @@ Volume stored_geometry(const Header& h) {
   v.volumetric = h.dim[0] >= 3;
   v.spacing = {positive_or_one(h.pixdim[3]), positive_or_one(h.pixdim[2]),
                positive_or_one(h.pixdim[1])};
-  return v;
-}
-
-}  // namespace
-
-Volume read_nifti(const std::string& path, const std::string& shown) {
-  const std::string name = shown.empty() ? "NIfTI file " + path : shown;
-  std::string bytes = read_maybe_gzip(path, shown);
-  Header h = parse_header(bytes, name);
-  std::size_t size = type_size(h.datatype);
-  Volume v = stored_geometry(h);
   std::size_t count = static_cast<std::size_t>(v.size());
   if (size == 0) decode(bytes, h, 0, v.voxels, name);  // refuses the type by name
   if (bytes.size() < h.offset + count * size) {
@@ -207,9 +201,17 @@ Volume read_nifti_header(const std::string& path, const std::string& shown) {
   Header h = parse_header(read_maybe_gzip_prefix(path, kHeaderSize, shown), name, true);
   std::vector<float> none;
   if (type_size(h.datatype) == 0) decode("", h, 0, none, name);  // refuses the type by name
-  Volume v = stored_geometry(h);
-  // The same reorientation as read_nifti: on a volume without voxels it moves only sizes and
-  // spacing (orientation.h), so both readers agree by construction.
+  // read_nifti's geometry, line for line (tests/unit/test_segmentation_shard.cpp compares the
+  // two readers on every orientation fixture).
+  Volume v;
+  v.width = h.dim[1];
+  v.height = h.dim[2];
+  v.depth = h.dim[3];
+  v.channels = h.dim[4];
+  v.volumetric = h.dim[0] >= 3;
+  v.spacing = {positive_or_one(h.pixdim[3]), positive_or_one(h.pixdim[2]),
+               positive_or_one(h.pixdim[1])};
+  // The same reorientation: on a volume without voxels it moves only sizes and spacing.
   if (std::optional<AxisDirections> directions = axis_directions(h)) {
     reorient_to_ras(v, *directions);
   }

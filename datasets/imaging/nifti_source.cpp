@@ -43,15 +43,12 @@ std::string channel_name(const Case& c, std::size_t channel) {
                                 : "channel file " + std::to_string(channel) + " of " + c.shown;
 }
 
-using NiftiReader = Volume (*)(const std::string& path, const std::string& shown);
-
-// Stacks the channel files of one case; they must share their geometry. `read`: read_nifti, or
-// read_nifti_header for the geometry alone.
-Volume stack_channels(const Case& c, NiftiReader read = read_nifti) {
+// Stacks the channel files of one case; they must share their geometry.
+Volume stack_channels(const Case& c) {
   const std::vector<std::string>& files = c.channels;
-  Volume volume = read(files.front(), channel_name(c, 0));
+  Volume volume = read_nifti(files.front(), channel_name(c, 0));
   for (std::size_t k = 1; k < files.size(); ++k) {
-    Volume next = read(files[k], channel_name(c, k));
+    Volume next = read_nifti(files[k], channel_name(c, k));
     // Each file was reoriented by its own header; different codes mean a header is wrong.
     if (next.orientation != volume.orientation) {
       GALIEN_USER_ERROR(channel_name(c, k) << " has orientation "
@@ -73,20 +70,6 @@ Volume stack_channels(const Case& c, NiftiReader read = read_nifti) {
   return volume;
 }
 
-// A mask whose header lost its orientation (some label tools write none) would otherwise stay as
-// stored while its image is flipped: the labels would no longer match the voxels.
-void check_mask_orientation(const Volume& mask, const Volume& image, const Case& c) {
-  if (mask.orientation != image.orientation) {
-    GALIEN_USER_ERROR("the mask (labelsTr) of " << c.shown << " has orientation "
-                                                << orientation_text(mask.orientation)
-                                                << " but its image has "
-                                                << orientation_text(image.orientation)
-                                                << ": a mask must share its image's geometry; "
-                                                << "copy the image's sform/qform into the "
-                                                << "mask's header");
-  }
-}
-
 class NiftiSource : public ImageSource {
  public:
   explicit NiftiSource(std::vector<Case> cases) : cases_(std::move(cases)) {}
@@ -96,7 +79,17 @@ class NiftiSource : public ImageSource {
     loaded.image = stack_channels(c);
     if (!c.mask.empty()) {
       loaded.mask = read_nifti(c.mask, "the mask (labelsTr) of " + c.shown);
-      check_mask_orientation(*loaded.mask, loaded.image, c);
+      // A mask whose header lost its orientation (some label tools write none) would otherwise
+      // stay as stored while its image is flipped: the labels would no longer match the voxels.
+      if (loaded.mask->orientation != loaded.image.orientation) {
+        GALIEN_USER_ERROR("the mask (labelsTr) of " << c.shown << " has orientation "
+                                                    << orientation_text(loaded.mask->orientation)
+                                                    << " but its image has "
+                                                    << orientation_text(loaded.image.orientation)
+                                                    << ": a mask must share its image's "
+                                                    << "geometry; copy the image's sform/qform "
+                                                    << "into the mask's header");
+      }
     }
     // The file's own geometry (its axis order), beside the code that maps it to the pixels.
     const Volume& v = loaded.image;
@@ -109,14 +102,25 @@ class NiftiSource : public ImageSource {
     loaded.attributes.orientation = code;
     return loaded;
   }
-  // Headers only: the pass over every case before writing reads no voxel.
+  // Headers only, for the pass over every case before writing: no voxel is read. A case whose
+  // files disagree (channel files of other sizes or orientations, a mask of another orientation)
+  // is loaded in full instead, so that load() stops the run with its own message.
   LoadedImage geometry(std::size_t item) const override {
     const Case& c = cases_[item];
     LoadedImage loaded;
-    loaded.image = stack_channels(c, read_nifti_header);
+    loaded.image = read_nifti_header(c.channels.front(), channel_name(c, 0));
+    for (std::size_t k = 1; k < c.channels.size(); ++k) {
+      const Volume next = read_nifti_header(c.channels[k], channel_name(c, k));
+      const Volume& first = loaded.image;
+      if (next.orientation != first.orientation || next.depth != first.depth ||
+          next.height != first.height || next.width != first.width) {
+        return ImageSource::geometry(item);
+      }
+      loaded.image.channels += next.channels;
+    }
     if (!c.mask.empty()) {
       loaded.mask = read_nifti_header(c.mask, "the mask (labelsTr) of " + c.shown);
-      check_mask_orientation(*loaded.mask, loaded.image, c);
+      if (loaded.mask->orientation != loaded.image.orientation) return ImageSource::geometry(item);
     }
     return loaded;
   }

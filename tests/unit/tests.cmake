@@ -10,14 +10,14 @@ galien_test(test_imaging_readers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_i
 galien_test(test_imaging_pipeline SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_pipeline.cpp LIBS galien_datasets)
 galien_test(test_imaging_orientation SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_orientation.cpp LIBS galien_datasets)
 galien_test(test_imaging_png_clinical SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_png_clinical.cpp LIBS galien_datasets)
-# data.task: segmentation on the shard side: cases of different sizes, /extent, mask checks.
-galien_test(test_segmentation_shard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_segmentation_shard.cpp LIBS galien_datasets)
 galien_test(test_crypto SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_crypto.cpp LIBS galien_privacy)
 galien_test(test_encrypted_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_encrypted_shards.cpp LIBS galien_datasets)
 # Survival, regression, external test table, cross-validation; a rank's gathers (docs/FORMAT.md).
 galien_test(test_task_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_task_shards.cpp LIBS galien_datasets)
 galien_test(test_run_checks SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_run_checks.cpp LIBS galien_datasets)
 galien_test(test_rank_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_rank_shards.cpp LIBS galien_datasets)
+# data.task: segmentation on the shard side: cases of different sizes, /extent, mask checks.
+galien_test(test_segmentation_shard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_segmentation_shard.cpp LIBS galien_datasets)
 # galien plan's scaling model (launcher/plan/, no LibTorch).
 galien_test(test_plan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_plan.cpp LIBS galien_plan)
 if(GALIEN_BUILD_TRAINING)
