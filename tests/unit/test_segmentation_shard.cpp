@@ -230,6 +230,29 @@ TEST(SegmentationShard, CasesOfDifferentSizesArePaddedAndMatchTheCanonicalMasks)
   EXPECT_CONTAINS(report, "segmentation: one image and one label mask per case");
 }
 
+// What a user writes: the documented YAML, `shape: []` and `spacing` without shape.
+TEST(SegmentationShard, TheDocumentedYamlShardsCasesOfTheirOwnSize) {
+  std::string dir = scratch("seg_yaml");
+  make_fixture("nifti-seg-sizes", dir + "/task");
+  generate_key_file(dir + "/key.bin");
+  std::ofstream(dir + "/seg.yaml") << "data:\n  task: segmentation\n"
+                                   << "  classes: [background, liver, tumour]\n"
+                                   << "  shard_dir: " << dir << "/shards\n  shards: 1\n"
+                                   << "  split: {val: 0.2, test: 0.2, seed: 1}\n"
+                                   << "  images:\n    format: nifti\n    path: " << dir
+                                   << "/task\n    shape: []\n    spacing: [5.0, 1.8, 1.6]\n"
+                                   << "    dtype: float16\n    gzip: 1\n"
+                                   << "privacy:\n  key_file: " << dir << "/key.bin\n";
+  Config config = load_config(dir + "/seg.yaml");
+  EXPECT_TRUE(config.data.image_shape.empty());
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  EXPECT_EQ(result.manifest.task, "segmentation");
+  EXPECT_EQ(nlohmann::json::parse(result.manifest.images).at("shape"),
+            (std::vector<std::int64_t>{1, 3, 4, 5}));
+  EXPECT_TRUE(has_dataset(shard_paths(result, "train").front(), "/extent"));
+}
+
 TEST(SegmentationShard, SpacingWithoutShapeResamplesEachCaseToItsOwnSize) {
   std::string dir = scratch("seg_spacing");
   make_fixture("nifti-seg-sizes", dir + "/task");
