@@ -361,6 +361,52 @@ TEST(SegmentationShard, TwoDimensionalCasesOfDifferentSizesArePaddedToo) {
                   "the cases are 2D images: give [H, W] mm");
 }
 
+// nnU-Net layout: one file per channel (_0000, _0001), stacked as channels of one case.
+TEST(SegmentationShard, ChannelFilesOfCasesOfDifferentSizesStackAndPadTogether) {
+  std::string dir = scratch("seg_channels");
+  make_fixture("nifti-seg-sizes", dir + "/task", "--channels");
+  Config config = seg_config(dir);
+  ShardResult result;
+  captured_log([&] { result = run_shard(config, false); });
+  std::map<std::string, int> cases = case_of_pseudonym(config);
+  std::int64_t samples = 0;
+  for (const char* split : {"train", "val", "test"}) {
+    for (const std::string& path : shard_paths(result, split)) {
+      ShardReader reader(path);
+      ASSERT_EQ(reader.data().images.shape, (std::vector<std::int64_t>{2, 5, 8, 9}));
+      std::vector<float> image(2 * 360);
+      for (std::int64_t i = 0; i < reader.num_samples(); ++i, ++samples) {
+        const int c = cases.at(reader.data().pseudonyms[i]);
+        const Size e = expected_mask(dir, kCases[c]).size;
+        ASSERT_EQ(reader.extent(i), e);
+        reader.read_image(i, image.data());
+        for (std::int64_t z = 0; z < 5; ++z) {
+          for (std::int64_t y = 0; y < 8; ++y) {
+            for (std::int64_t x = 0; x < 9; ++x) {
+              const bool inside = z < e[0] && y < e[1] && x < e[2];
+              const float value = float(x + 10 * y + 100 * z + c);
+              const std::size_t at = static_cast<std::size_t>((z * 8 + y) * 9 + x);
+              ASSERT_EQ(image[at], inside ? value : 0.0f) << kCases[c];
+              ASSERT_EQ(image[360 + at], inside ? value + 1000 : 0.0f) << kCases[c];
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(samples, 5);
+  // A channel file of another size: the header pass hands the case to the full read, which
+  // names the channel file by the case's rank.
+  std::string odd = scratch("seg_odd_channel");
+  make_fixture("nifti-seg-sizes", odd + "/task", "--channels --odd-channel");
+  std::string message =
+      user_error_of([&] { captured_log([&] { run_shard(seg_config(odd), false); }); });
+  EXPECT_CONTAINS(message, "channel file 1 of NIfTI case 4 of 5 in " + odd + "/task/imagesTr");
+  EXPECT_CONTAINS(message, "has shape [1, 1, 7, 8] but its channel file 0 has [1, 2, 7, 8]");
+  EXPECT_EQ(message.find("liver_"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(odd + "/shards/train-00000.h5"));
+}
+
 TEST(SegmentationShard, AFixedShapeAndClassificationImagesStayFormatOneTwoWithoutExtent) {
   std::string dir = scratch("seg_fixed");
   make_fixture("nifti-seg-sizes", dir + "/task");
