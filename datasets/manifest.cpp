@@ -140,9 +140,11 @@ bool present(const Json& j, const char* key) { return j.contains(key) && !j.at(k
 void read_task(const Json& j, Manifest& m, const std::string& path) {
   if (!j.contains("task")) return;
   m.task = j.at("task").get<std::string>();
-  if (m.task != "classification" && m.task != "survival" && m.task != "regression") {
+  if (m.task != "classification" && m.task != "survival" && m.task != "regression" &&
+      m.task != "segmentation") {
     GALIEN_USER_ERROR(path << " has task '" << m.task << "', which this galien does not know "
-                           << "(classification, survival, regression): use a newer galien");
+                           << "(classification, survival, regression, segmentation): use a "
+                           << "newer galien");
   }
   if (m.task == "survival") {
     m.time_column = j.at("time_column").get<std::string>();

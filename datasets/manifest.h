@@ -28,7 +28,9 @@ struct ShardEntry {
 struct SplitInfo {
   std::int64_t num_samples = 0;
   std::int64_t num_patients = 0;
-  std::vector<std::int64_t> class_counts;  // samples per class index
+  // Samples per class index; segmentation: cases in which the class is present (>= 1 voxel of
+  // the stored mask), so a class absent from a split shows as 0.
+  std::vector<std::int64_t> class_counts;
   std::vector<ShardEntry> shards;
 };
 
@@ -73,9 +75,10 @@ struct Manifest {
   std::int64_t source_rows = 0;
   std::map<std::string, std::int64_t> rejected_rows;  // reason -> count (e.g. "missing value")
   std::string label_column;                 // classification: labels; regression: the target
-  std::vector<std::string> classes;         // class index -> raw label value
+  // Class index -> raw label value; segmentation: data.classes (mask value i is classes[i]).
+  std::vector<std::string> classes;
   // 1.3 (absent in older manifests = classification):
-  std::string task = "classification";      // classification | survival | regression
+  std::string task = "classification";      // classification | survival | regression | segmentation
   std::string time_column, event_column;    // survival: the source columns of /time and /event
   double target_mean = 0.0;                 // regression: train-split mean of /target
   double target_std = 1.0;                  // regression: train-split population std (constant: 1)

@@ -226,12 +226,9 @@ void RankShards::gather_masks(const std::vector<SampleRef>& samples, std::int64_
 
 std::vector<SampleRef> RankShards::all_owned_samples() const { return owned_samples_; }
 
+// /extent (shard format 1.3) when the shard has one, else the full stored size (ShardReader).
 std::array<std::int64_t, 3> RankShards::extent(const SampleRef& sample) const {
-  reader_of(sample, "/image");  // checks ownership
-  const auto& s = image_shape_;
-  GALIEN_CHECK(s.size() == 3 || s.size() == 4, "extent of a sample without an image");
-  if (s.size() == 3) return {1, s[1], s[2]};
-  return {s[1], s[2], s[3]};
+  return reader_of(sample, "/image").extent(sample.index);
 }
 
 }  // namespace galien

@@ -173,7 +173,8 @@ void write_contents(const std::string& file_path, const std::string& path, const
   hid_t root = file.get();
   write_attribute(root, "format", std::string(kFormat), path);
   write_attribute(root, "format_version_major", kShardFormatMajor, path);
-  write_attribute(root, "format_version_minor", kShardFormatMinor, path);
+  // The lowest minor version that describes the file (shard.h): 1.3 only for /extent.
+  write_attribute(root, "format_version_minor", shard.images.extents.empty() ? 2 : 3, path);
   write_attribute(root, "split", shard.split, path);
   write_attribute(root, "shard_index", shard.shard_index, path);
   write_attribute(root, "num_shards", shard.num_shards, path);

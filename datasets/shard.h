@@ -1,8 +1,8 @@
 // One HDF5 shard of one split (format version 1, documented in docs/FORMAT.md).
 //
 //   /                 attributes: format = "galien-shard", format_version_major = 1,
-//                     format_version_minor = 2, split, shard_index, num_shards, num_samples,
-//                     num_features
+//                     format_version_minor = 2 (3 with /extent), split, shard_index,
+//                     num_shards, num_samples, num_features
 //   /pseudonym        fixed-length string[num_samples] (64 hex chars, HMAC-SHA256)
 //   /features         float32[num_samples, num_features], standardised with train statistics
 //   /label            int64[num_samples], class index
@@ -10,12 +10,15 @@
 // Optional since 1.1 (datasets/shard_images.h): /image (uint8 or float16 [N, C, (D,) H, W], one
 // sample per chunk), /mask (uint8 [N, (D,) H, W]), /image_meta, /labels_multi (uint8 [N, K]),
 // /time (float32 [N]) + /event (uint8 [N]). Optional since 1.2: /target (float32 [N], the raw
-// regression target). read_shard reads everything but pixels; pixels are read one sample at a
-// time by ShardReader (datasets/shard_reader.h).
+// regression target). Optional since 1.3: /extent (int32 [N, 3], each sample's real size D, H,
+// W inside the padded /image and /mask of segmentation cases of different sizes). read_shard
+// reads everything but pixels; pixels are read one sample at a time by ShardReader
+// (datasets/shard_reader.h).
 //
 // The reader validates every attribute and dataset shape and names the file on any mismatch.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,7 +27,10 @@
 namespace galien {
 
 constexpr int kShardFormatMajor = 1;
-constexpr int kShardFormatMinor = 2;  // 1.1: optional image, mask and label datasets; 1.2: /target
+// The newest minor version this galien reads and writes. 1.1: optional image, mask and label
+// datasets; 1.2: /target; 1.3: /extent. A shard records the lowest version that describes it
+// (1.3 only with /extent), so shards without the new dataset keep their bytes.
+constexpr int kShardFormatMinor = 3;
 
 enum class PixelType { kUint8, kFloat16 };
 
@@ -42,10 +48,16 @@ struct ShardImages {
   std::function<std::string(std::int64_t sample, void* pixels, std::uint8_t* mask)> fill;
   // Reading: the /image_meta entry of each sample (empty when the shard has none).
   std::vector<std::string> meta;
+  // 1.3, /extent: each sample's real size (D, H, W; D = 1 for 2D) at the start of each axis of
+  // `shape`, the rest padding (zeros); row-major [N x 3]. Empty = every sample fills `shape`.
+  // Written when set (with images), read by read_shard.
+  std::vector<std::int32_t> extents;
 
   std::int64_t sample_pixels() const;  // product(shape)
   std::int64_t mask_pixels() const;    // product(shape) / C
   std::size_t pixel_bytes() const { return dtype == PixelType::kUint8 ? 1 : 2; }
+  // Sample i's real size [D, H, W]: its /extent row, else the full spatial shape.
+  std::array<std::int64_t, 3> extent(std::int64_t sample) const;
 };
 
 struct ShardData {

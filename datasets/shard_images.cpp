@@ -13,6 +13,13 @@ std::int64_t product(const std::vector<std::int64_t>& dims, std::size_t from) {
                          std::int64_t{1}, std::multiplies<>());
 }
 
+// [D, H, W] of a sample shape [C, (D,) H, W]; zeros without images.
+std::array<std::int64_t, 3> full_extent(const std::vector<std::int64_t>& shape) {
+  if (shape.size() == 4) return {shape[1], shape[2], shape[3]};
+  if (shape.size() == 3) return {1, shape[1], shape[2]};
+  return {0, 0, 0};
+}
+
 // ---- writing ----
 
 void require(bool ok, const std::string& path, const char* what) {
@@ -122,6 +129,24 @@ void write_images(hid_t file, const ShardData& shard, const std::string& path) {
   if (any_meta) write_meta(file, meta, path);
 }
 
+// 1.3: int32 [N, 3], small and read whole: not chunked, never compressed.
+void write_extents(hid_t file, const ShardData& shard, const std::string& path) {
+  const ShardImages& images = shard.images;
+  const auto n = static_cast<hsize_t>(shard.num_samples());
+  GALIEN_CHECK(!images.shape.empty() && images.extents.size() == n * 3,
+               "extents need images and one [D, H, W] per sample");
+  for (std::int64_t i = 0; i < shard.num_samples(); ++i) {
+    const auto full = full_extent(images.shape);
+    for (std::size_t a = 0; a < 3; ++a) {
+      const std::int32_t e = images.extents[static_cast<std::size_t>(i) * 3 + a];
+      GALIEN_CHECK(e >= 1 && e <= full[a], "sample " << i << " has extent " << e
+                                                     << " outside 1.." << full[a]);
+    }
+  }
+  write_whole(file, "/extent", H5T_STD_I32LE, H5T_NATIVE_INT32, {n, 3}, images.extents.data(),
+              path);
+}
+
 void write_labels_multi(hid_t file, const ShardData& shard, const std::string& path) {
   hsize_t n = static_cast<hsize_t>(shard.num_samples());
   hsize_t k = static_cast<hsize_t>(shard.num_labels_multi);
@@ -205,6 +230,28 @@ void read_image_layout(hid_t file, ShardData& shard, const std::string& path) {
   }
 }
 
+void read_extents(hid_t file, ShardData& shard, const std::string& path) {
+  expect(!shard.images.shape.empty(), path, "has /extent but no /image");
+  Opened extent = open(file, "/extent", path);
+  const auto n = static_cast<hsize_t>(shard.num_samples());
+  expect(H5Tget_class(extent.type.get()) == H5T_INTEGER &&
+             extent.dims == std::vector<hsize_t>{n, 3},
+         path, "has /extent that is not integers [num_samples, 3] (D, H, W per sample)");
+  std::vector<std::int64_t> values(n * 3);
+  if (n > 0) read_all(extent, H5T_NATIVE_INT64, values.data(), "/extent", path);
+  const std::array<std::int64_t, 3> full = full_extent(shard.images.shape);
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    const std::size_t axis = k % 3;
+    if (values[k] < 1 || values[k] > full[axis]) {
+      damaged(path, "has /extent " + std::to_string(values[k]) + " for sample " +
+                        std::to_string(k / 3) + " (axis " + std::string(1, "DHW"[axis]) +
+                        "), outside 1.." +
+                        std::to_string(full[axis]) + " of its /image");
+    }
+  }
+  shard.images.extents.assign(values.begin(), values.end());
+}
+
 void read_meta(hid_t file, ShardData& shard, const std::string& path) {
   Opened meta = open(file, "/image_meta", path);
   hsize_t n = static_cast<hsize_t>(shard.num_samples());
@@ -267,6 +314,15 @@ void read_target(hid_t file, ShardData& shard, const std::string& path) {
 std::int64_t ShardImages::sample_pixels() const { return shape.empty() ? 0 : product(shape, 0); }
 std::int64_t ShardImages::mask_pixels() const { return shape.empty() ? 0 : product(shape, 1); }
 
+std::array<std::int64_t, 3> ShardImages::extent(std::int64_t sample) const {
+  if (!extents.empty()) {
+    const auto row = static_cast<std::size_t>(sample) * 3;
+    GALIEN_CHECK(sample >= 0 && row + 3 <= extents.size(), "sample " << sample << " has no extent");
+    return {extents[row], extents[row + 1], extents[row + 2]};
+  }
+  return full_extent(shape);
+}
+
 H5Handle float16_type() {
   // The order matters: the fields must fit the size before the size shrinks to 2 bytes.
   H5Handle type(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
@@ -278,6 +334,7 @@ H5Handle float16_type() {
 
 void write_optional_datasets(hid_t file, const ShardData& shard, const std::string& path) {
   if (!shard.images.shape.empty()) write_images(file, shard, path);
+  if (!shard.images.extents.empty()) write_extents(file, shard, path);
   if (shard.num_labels_multi > 0) write_labels_multi(file, shard, path);
   if (!shard.time.empty() || !shard.event.empty()) write_survival(file, shard, path);
   if (!shard.target.empty()) write_target(file, shard, path);
@@ -285,6 +342,7 @@ void write_optional_datasets(hid_t file, const ShardData& shard, const std::stri
 
 void read_optional_datasets(hid_t file, ShardData& shard, const std::string& path) {
   if (exists(file, "/image")) read_image_layout(file, shard, path);
+  if (exists(file, "/extent")) read_extents(file, shard, path);
   if (exists(file, "/image_meta")) read_meta(file, shard, path);
   if (exists(file, "/labels_multi")) read_labels_multi(file, shard, path);
   if (exists(file, "/time") || exists(file, "/event")) read_survival(file, shard, path);

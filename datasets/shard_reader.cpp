@@ -67,6 +67,12 @@ void ShardReader::read_image(std::int64_t i, float* out) const {
   }
 }
 
+std::array<std::int64_t, 3> ShardReader::extent(std::int64_t i) const {
+  GALIEN_CHECK(has_image(), "shard " << path_ << " has no /image, hence no extent");
+  GALIEN_CHECK(i >= 0 && i < num_samples(), "sample " << i << " of " << num_samples());
+  return data_.images.extent(i);
+}
+
 void ShardReader::read_mask(std::int64_t i, std::uint8_t* out) const {
   read_sample(mask_.get(), H5T_NATIVE_UINT8, i, out, "/mask");
 }

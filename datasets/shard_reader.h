@@ -4,6 +4,7 @@
 // Not thread-safe (serial HDF5): one reader per thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ class ShardReader {
   std::int64_t num_samples() const { return data_.num_samples(); }
   bool has_image() const { return !data_.images.shape.empty(); }
   bool has_mask() const { return data_.images.has_mask; }
+  // Sample i's real size [D, H, W] (D = 1 for 2D) at the start of the stored shape: its /extent
+  // row (format 1.3, segmentation cases of different sizes, padded), else the full stored size.
+  std::array<std::int64_t, 3> extent(std::int64_t i) const;
 
   // Sample i's image as float (uint8 0-255 or float16 values), product(shape) values.
   void read_image(std::int64_t i, float* out) const;

@@ -179,6 +179,12 @@ std::string codes_text(const std::vector<std::string>& codes) {
 
 void check_task_keys(const DataConfig& config) {
   const std::string& task = config.task;
+  if (task == "segmentation") {
+    GALIEN_USER_ERROR("data.task is segmentation, which reads images and their label masks, not "
+                      << "a table: set data.images.format: nifti and data.images.path to a "
+                      << "folder with imagesTr/ and labelsTr/ (docs/imaging.md, \"Segmentation "
+                      << "datasets\")");
+  }
   if (task != "classification" && task != "survival" && task != "regression") {
     GALIEN_USER_ERROR("data.task is '" << task << "': use classification, survival or regression");
   }

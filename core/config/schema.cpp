@@ -246,9 +246,11 @@ const std::vector<FieldSpec>& config_schema() {
       field("data.images.none_label", member(&Config::data, &DataConfig::image_none_label),
             "PNG: the label that means no class is present (all targets 0)"),
       field("data.images.shape", member(&Config::data, &DataConfig::image_shape),
-            closed(1, 100000), "[H, W] or [D, H, W] of every stored image; [] = as stored"),
+            closed(1, 100000), "[H, W] or [D, H, W] of every stored image; [] = as stored "
+            "(segmentation: cases of different sizes padded to the largest, /extent)"),
       field("data.images.spacing", member(&Config::data, &DataConfig::image_spacing),
-            left_open(0, 1000), "mm per axis of shape: resample to it, then crop/pad to shape"),
+            left_open(0, 1000), "mm per axis of shape: resample to it, then crop/pad to shape "
+            "(segmentation without shape: each case keeps its own size, padded; docs/imaging.md)"),
       field("data.images.channels", member(&Config::data, &DataConfig::image_channels),
             closed(0, 4), "channels of every stored image (PNG: 1 gray, 3 RGB); 0 = as stored"),
       field("data.images.intensity", member(&Config::data, &DataConfig::image_intensity),

@@ -3,9 +3,15 @@
 // and idx.gz share one path.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace galien {
+
+// At most the first `max_bytes` bytes (inflated), e.g. a header without its voxels; fewer when
+// the file is shorter. Errors as read_maybe_gzip below.
+std::string read_maybe_gzip_prefix(const std::string& path, std::size_t max_bytes,
+                                   const std::string& shown = "");
 
 // UserError naming the file when it cannot be opened or its compressed stream is damaged: as
 // `shown` when given (a name that carries no patient key), else as `path`.

@@ -15,6 +15,7 @@
 #include "datasets/imaging/image_source.h"
 #include "datasets/imaging/image_transform.h"
 #include "datasets/imaging/png_clinical.h"
+#include "datasets/imaging/segmentation_cases.h"
 #include "datasets/privacy_step.h"
 #include "datasets/shard_store.h"
 #include "datasets/tabular.h"
@@ -114,6 +115,13 @@ void standardise(Clinical& clinical, const ImageSamples& samples, const SplitPar
   standardise_features(*clinical.table, std::vector<std::int64_t>(rows.begin(), rows.end()));
 }
 
+// data.task: segmentation: what the writer checks and counts per case.
+struct Segmentation {
+  std::vector<std::string> classes;                        // data.classes
+  std::vector<std::array<std::int64_t, 3>> stored;         // own size: per sample; else empty
+  std::map<std::string, std::vector<std::int64_t>> cases_with_class;  // split -> per class
+};
+
 struct Writer {
   const ImageSource& source;
   const ImageSamples& samples;
@@ -121,7 +129,29 @@ struct Writer {
   const ImageTransform& transform;
   const ImageLayout& layout;
   const DataConfig& config;
+  Segmentation* segmentation;  // null for other tasks
 };
+
+// Segmentation: the mask's values against data.classes before anything is stored, the stored
+// size against the one measured from the headers, and the classes present in the stored mask.
+void check_and_count_case(const Writer& w, const std::string& split, std::size_t sample,
+                          const std::string& origin,
+                          const std::array<std::int64_t, 3>& size, const std::uint8_t* mask) {
+  Segmentation& seg = *w.segmentation;
+  if (!seg.stored.empty() && size != seg.stored[sample]) {
+    GALIEN_USER_ERROR(origin << ": its voxels give a stored size of " << size[0] << " x "
+                             << size[1] << " x " << size[2] << " but its header "
+                             << seg.stored[sample][0] << " x " << seg.stored[sample][1] << " x "
+                             << seg.stored[sample][2] << ": the file is damaged; copy it again");
+  }
+  const std::vector<std::int64_t>& shape = w.layout.shape;
+  const std::array<std::int64_t, 3> full =
+      shape.size() == 4 ? std::array<std::int64_t, 3>{shape[1], shape[2], shape[3]}
+                        : std::array<std::int64_t, 3>{1, shape[1], shape[2]};
+  std::vector<std::int64_t>& counts = seg.cases_with_class[split];
+  counts.resize(seg.classes.size(), 0);
+  count_present_classes(mask, size, full, counts);
+}
 
 ShardData make_shard(const Writer& w, const std::string& split, int index, int count,
                      const std::vector<std::int64_t>& members) {
@@ -153,15 +183,28 @@ ShardData make_shard(const Writer& w, const std::string& split, int index, int c
   shard.images.shape = w.layout.shape;
   shard.images.has_mask = w.source.has_mask;
   shard.images.gzip_level = w.config.image_gzip_level;
+  if (w.segmentation && !w.segmentation->stored.empty()) {  // own size: /extent (format 1.3)
+    for (std::int64_t m : members) {
+      for (std::int64_t e : w.segmentation->stored[static_cast<std::size_t>(m)]) {
+        shard.images.extents.push_back(static_cast<std::int32_t>(e));
+      }
+    }
+  }
   // Pixels stream from the source, one sample at a time, while the shard is written.
-  shard.images.fill = [&w, members](std::int64_t i, void* pixels, std::uint8_t* mask) {
-    std::size_t item = w.samples.items[static_cast<std::size_t>(members[i])];
+  shard.images.fill = [&w, members, split](std::int64_t i, void* pixels, std::uint8_t* mask) {
+    const auto sample = static_cast<std::size_t>(members[static_cast<std::size_t>(i)]);
+    std::size_t item = w.samples.items[sample];
+    const std::string& origin = w.source.items[item].origin;
     LoadedImage loaded = w.source.load(item);
-    const std::array<double, 3> grid =
-        w.transform.apply(loaded.image, loaded.mask ? &*loaded.mask : nullptr, w.layout,
-                          w.source.items[item].origin, pixels, mask);
+    if (w.segmentation) {
+      GALIEN_CHECK(loaded.mask.has_value(), origin << ": a segmentation case without a mask");
+      check_mask_labels(*loaded.mask, w.segmentation->classes, origin);
+    }
+    const StoredGrid grid = w.transform.apply(
+        loaded.image, loaded.mask ? &*loaded.mask : nullptr, w.layout, origin, pixels, mask);
+    if (w.segmentation) check_and_count_case(w, split, sample, origin, grid.size, mask);
     // The stored grid's spacing, for sources with a physical one (NIfTI, DICOM; not PNG).
-    if (loaded.attributes.spacing[1] > 0) loaded.attributes.grid_spacing = grid;
+    if (loaded.attributes.spacing[1] > 0) loaded.attributes.grid_spacing = grid.spacing;
     return loaded.attributes.to_json();
   };
   return shard;
@@ -217,6 +260,15 @@ Json images_json(const ImageSource& source, const ImageLayout& layout, const Con
     j["labels_multi_positives"] = positives;
   }
   j["source_items"] = source.items.size();
+  if (config.data.task == "segmentation") {
+    j["task"] = "segmentation";
+    j["classes"] = d.classes;
+    j["sizes"] = d.image_shape.empty()
+                     ? "each case at its own size (resampled to spacing_mm when set), stored at "
+                       "the start of shape (the largest case) and padded with zeros (image and "
+                       "mask) at the end of each axis; /extent holds each case's size"
+                     : "every case resampled to shape";
+  }
   return j;
 }
 
@@ -244,6 +296,11 @@ Json privacy_report(const Config& config, const ImageSource& source, const Manif
       {"rejected_rows", manifest.rejected_rows},
       {"patients_per_split", patients},
       {"split_disjointness_verified", true}};
+  if (config.data.task == "segmentation") {
+    report["dataset"] = "segmentation: one image and one label mask per case (imagesTr/ + "
+                        "labelsTr/); the masks hold only the label values of data.classes; the "
+                        "patient key of a case is its case name, pseudonymised like any key";
+  }
   if (clinical.table || clinical.per_image) {
     report["clinical_table"] = clinical.file_name;
     report["clinical_rows"] = clinical.per_image ? "one per image (the labels table)"
@@ -292,6 +349,7 @@ Manifest describe(const Config& config, const ImageSource& source, const Clinica
   m.source_rows = static_cast<std::int64_t>(source.items.size());
   for (const auto& [reason, count] : samples.rejected) m.rejected_rows[reason] += count;
   m.classes = samples.classes;
+  if (config.data.task == "segmentation") m.task = "segmentation";
   m.cv = cv_info(config.data);
   if (config.privacy.encrypt) m.encryption = new_encryption_info();
   return m;
@@ -303,11 +361,13 @@ ShardResult run_image_shard(const Config& config, bool overwrite) {
   check_output_dir(config, overwrite);
   ShardDirLock lock(config.data.shard_dir);  // one run at a time (datasets/shard_output.h)
   check_output_dir(config, overwrite);
-  // Image datasets are classification (or multi-label) only in this version.
-  if (config.data.task != "classification")
+  // Image datasets are classification (or multi-label) or segmentation in this version.
+  const bool segmentation = config.data.task == "segmentation";
+  if (segmentation) check_segmentation_config(config.data);
+  if (!segmentation && config.data.task != "classification")
     GALIEN_USER_ERROR("data.task: " << config.data.task << " is for clinical tables; image "
                       << "datasets (data.images.format: " << config.data.image_format << ") are "
-                      << "classification only in this version");
+                      << "classification or segmentation in this version");
   if (!config.data.test_csv.empty())
     GALIEN_USER_ERROR("data.test_csv is for clinical tables; image datasets (data.images.format: "
                       << config.data.image_format << ") cannot take an external test table yet");
@@ -319,6 +379,7 @@ ShardResult run_image_shard(const Config& config, bool overwrite) {
   Clinical clinical;
   if (!png) clinical = read_clinical(config, policy, pseudonymize);
   std::unique_ptr<ImageSource> source = open_image_source(config.data, pseudonymize);
+  if (segmentation) check_source_has_masks(*source, config.data);
   if (png) clinical = read_labels_table(config, policy, pseudonymize, *source);
   ImageSamples samples;
   if (clinical.per_image && clinical.table) {
@@ -327,21 +388,45 @@ ShardResult run_image_shard(const Config& config, bool overwrite) {
     samples = join_samples(*source, clinical.table ? &*clinical.table : nullptr,
                            clinical.pseudonyms);
   }
+  Segmentation seg;
+  if (segmentation) {
+    // /label is 0 for every case (one class for the split's stratification); the masks are
+    // the target, their values named by data.classes.
+    samples.classes = config.data.classes;
+    seg.classes = config.data.classes;
+  }
   auto splits = split_samples(*source, samples, config.data);
   verify_no_shared_patients(splits, samples);
   standardise(clinical, samples, splits.at("train"));
-  ImageLayout layout = transform.layout(source->load(samples.items.front()).image);
+  ImageLayout layout;
+  if (transform.own_size()) {
+    // A pass over the headers first: every case is padded to the largest stored size.
+    CaseSizes sizes = measure_cases(*source, samples, transform);
+    layout = transform.layout(sizes.first, sizes.largest);
+    seg.stored = std::move(sizes.stored);
+  } else {
+    layout = transform.layout(source->load(samples.items.front()).image);
+  }
 
   const std::string& dir = config.data.shard_dir;
   make_directories(dir);
   Manifest manifest = describe(config, *source, clinical, samples, key);
   manifest.images = images_json(*source, layout, config, samples, splits).dump();
   const DataKeys keys(key);
-  Writer writer{*source, samples, clinical, transform, layout, config.data};
+  Writer writer{*source, samples, clinical, transform, layout, config.data,
+                segmentation ? &seg : nullptr};
   for (const auto& [name, part] : splits) {
     manifest.splits[name] = write_split(writer, dir, name, part, manifest, keys);
     log::info0("shard: {}: {} images in {} shards", name, manifest.splits[name].num_samples,
                part.shards.size());
+  }
+  if (segmentation) {
+    // class_counts of a segmentation split: cases in which each class is present.
+    for (auto& [name, info] : manifest.splits) info.class_counts = seg.cases_with_class.at(name);
+    for (const std::string& name : absent_classes(seg.classes, seg.cases_with_class.at("train")))
+      spdlog::warn("shard: class '{}' is absent from every case of the train split: a model "
+                   "cannot learn it; add cases that hold it, or remove it from data.classes",
+                   name);
   }
   // manifest.json last: its presence means the directory is complete.
   Json report = privacy_report(config, *source, manifest, clinical);

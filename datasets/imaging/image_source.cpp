@@ -23,6 +23,13 @@ std::unique_ptr<ImageSource> open_image_source(const DataConfig& config,
   GALIEN_USER_ERROR("data.images.format '" << f << "' is not an image format");
 }
 
+LoadedImage ImageSource::geometry(std::size_t item) const {
+  LoadedImage loaded = load(item);
+  loaded.image.voxels = {};
+  if (loaded.mask) loaded.mask->voxels = {};
+  return loaded;
+}
+
 std::string hash_files(const std::string& root, std::vector<std::string> files) {
   std::sort(files.begin(), files.end());
   std::string listing;

@@ -40,6 +40,10 @@ class ImageSource {
  public:
   virtual ~ImageSource() = default;
   virtual LoadedImage load(std::size_t item) const = 0;
+  // What load() gives with no voxel read (image and mask voxels empty): sizes, channels, spacing
+  // and orientation, for a pass over every item before writing (segmentation datasets of
+  // different sizes). Default: load() without its voxels; NIfTI reads the headers only.
+  virtual LoadedImage geometry(std::size_t item) const;
 
   std::vector<ImageItem> items;
   std::vector<std::string> classes;  // class names of the labels; empty = unlabelled source

@@ -46,7 +46,9 @@ struct Header {
   GALIEN_USER_ERROR(name << " " << why);
 }
 
-Header parse_header(const std::string& bytes, const std::string& name) {
+// `header_only`: `bytes` is the header without the voxels (read_nifti_header), so vox_offset
+// may lie past them; read_nifti checks it against the whole file.
+Header parse_header(const std::string& bytes, const std::string& name, bool header_only = false) {
   if (bytes.size() < kHeaderSize) refuse(name, "is truncated (shorter than its 348-byte header)");
   Header h;
   std::int32_t size = field<std::int32_t>(bytes, 0, false);
@@ -68,7 +70,8 @@ Header parse_header(const std::string& bytes, const std::string& name) {
   // vox_offset is a float: NaN, infinite or past the end of the file is a damaged header. Found
   // by fuzzing (tests/fuzz/regressions/nifti/): casting a huge value to size_t is undefined, and
   // on x86 the offset it gave could wrap the size check and read outside the file.
-  if (!std::isfinite(offset) || offset > static_cast<double>(bytes.size())) {
+  const double limit = header_only ? 0x1p53 : static_cast<double>(bytes.size());
+  if (!std::isfinite(offset) || offset > limit) {
     refuse(name, "has vox_offset " + std::to_string(offset) + " outside its " +
                      std::to_string(bytes.size()) + " bytes: its header is damaged; copy it again");
   }
@@ -233,6 +236,28 @@ Volume read_nifti(const std::string& path, const std::string& shown, NiftiGeomet
     for (float& x : v.voxels) x = static_cast<float>(x * h.slope + h.intercept);
   }
   // Before any resampling: axes permuted and flipped to RAS+, no interpolation.
+  if (std::optional<AxisDirections> directions = axis_directions(h)) {
+    reorient_to_ras(v, *directions);
+  }
+  return v;
+}
+
+Volume read_nifti_header(const std::string& path, const std::string& shown) {
+  const std::string name = shown.empty() ? "NIfTI file " + path : shown;
+  Header h = parse_header(read_maybe_gzip_prefix(path, kHeaderSize, shown), name, true);
+  std::vector<float> none;
+  if (type_size(h.datatype) == 0) decode("", h, 0, none, name);  // refuses the type by name
+  // read_nifti's geometry, line for line (tests/unit/test_segmentation_shard.cpp compares the
+  // two readers on every orientation fixture).
+  Volume v;
+  v.width = h.dim[1];
+  v.height = h.dim[2];
+  v.depth = h.dim[3];
+  v.channels = h.dim[4];
+  v.volumetric = h.dim[0] >= 3;
+  v.spacing = {positive_or_one(h.pixdim[3]), positive_or_one(h.pixdim[2]),
+               positive_or_one(h.pixdim[1])};
+  // The same reorientation: on a volume without voxels it moves only sizes and spacing.
   if (std::optional<AxisDirections> directions = axis_directions(h)) {
     reorient_to_ras(v, *directions);
   }

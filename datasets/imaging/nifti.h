@@ -35,4 +35,10 @@ struct NiftiGeometry {
 Volume read_nifti(const std::string& path, const std::string& shown = "",
                   NiftiGeometry* geometry = nullptr);
 
+// The geometry read_nifti would give (channels, RAS+ depth/height/width, spacing, orientation)
+// from the header alone, without inflating the voxels: `voxels` stays empty. For a pass over
+// every case before writing (the largest stored size of a segmentation dataset). Errors as
+// read_nifti's for the header; a truncated voxel block is found by read_nifti.
+Volume read_nifti_header(const std::string& path, const std::string& shown = "");
+
 }  // namespace galien

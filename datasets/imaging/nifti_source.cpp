@@ -137,6 +137,28 @@ class NiftiSource : public ImageSource {
     loaded.attributes.affine_code = geometry.xform_code;
     return loaded;
   }
+  // Headers only, for the pass over every case before writing: no voxel is read. A case whose
+  // files disagree (channel files of other sizes or orientations, a mask of another orientation)
+  // is loaded in full instead, so that load() stops the run with its own message.
+  LoadedImage geometry(std::size_t item) const override {
+    const Case& c = cases_[item];
+    LoadedImage loaded;
+    loaded.image = read_nifti_header(c.channels.front(), channel_name(c, 0));
+    for (std::size_t k = 1; k < c.channels.size(); ++k) {
+      const Volume next = read_nifti_header(c.channels[k], channel_name(c, k));
+      const Volume& first = loaded.image;
+      if (next.orientation != first.orientation || next.depth != first.depth ||
+          next.height != first.height || next.width != first.width) {
+        return ImageSource::geometry(item);
+      }
+      loaded.image.channels += next.channels;
+    }
+    if (!c.mask.empty()) {
+      loaded.mask = read_nifti_header(c.mask, "the mask (labelsTr) of " + c.shown);
+      if (loaded.mask->orientation != loaded.image.orientation) return ImageSource::geometry(item);
+    }
+    return loaded;
+  }
 
  private:
   std::vector<Case> cases_;

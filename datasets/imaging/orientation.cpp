@@ -79,7 +79,8 @@ bool reorient_to_ras(Volume& v, const AxisDirections& directions) {
   std::vector<float> out(v.voxels.size());
   const std::int64_t volume = v.spatial_size();
   std::size_t n = 0;
-  for (std::int64_t c = 0; c < v.channels; ++c) {
+  // No voxels (a header read alone): only the sizes and spacing below move.
+  for (std::int64_t c = 0; c < v.channels && !v.voxels.empty(); ++c) {
     const float* in = v.voxels.data() + c * volume + origin;
     for (std::int64_t k = 0; k < out_size[2]; ++k) {
       for (std::int64_t j = 0; j < out_size[1]; ++j) {

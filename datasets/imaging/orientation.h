@@ -31,7 +31,8 @@ std::optional<std::string> orientation_code(const AxisDirections& directions);
 // Permutes and flips `v` (voxels of every channel, and spacing) to RAS+ and sets v.orientation
 // to the code it had. Returns false, leaving `v` untouched, when the directions are unusable,
 // or when `v` is a single slice (depth 1) whose slice axis is not the superior-inferior one: a
-// sagittal or coronal slice would become a column of voxels, so it stays as stored.
+// sagittal or coronal slice would become a column of voxels, so it stays as stored. A volume
+// without voxels (geometry only) gets its sizes, spacing and code moved the same way.
 bool reorient_to_ras(Volume& v, const AxisDirections& directions);
 
 // A per-axis triple of a reoriented volume in [D, H, W] order (sizes, spacing) put back in the

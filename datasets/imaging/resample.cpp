@@ -66,12 +66,16 @@ Volume resample(const Volume& v, std::array<std::int64_t, 3> size, Interpolation
   return out;
 }
 
-Volume resample_to_spacing(const Volume& v, std::array<double, 3> spacing, Interpolation how) {
+std::array<std::int64_t, 3> spacing_size(const Volume& v, std::array<double, 3> spacing) {
   std::array<std::int64_t, 3> in{v.depth, v.height, v.width}, size{};
   for (int a = 0; a < 3; ++a) {
     size[a] = std::max<std::int64_t>(1, std::llround(in[a] * v.spacing[a] / spacing[a]));
   }
-  Volume out = resample(v, size, how);
+  return size;
+}
+
+Volume resample_to_spacing(const Volume& v, std::array<double, 3> spacing, Interpolation how) {
+  Volume out = resample(v, spacing_size(v, spacing), how);
   out.spacing = spacing;
   return out;
 }

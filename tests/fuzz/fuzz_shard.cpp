@@ -19,6 +19,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     GALIEN_FUZZ_INVARIANT(s.labels_multi.size() ==
                           n * static_cast<std::size_t>(s.num_labels_multi));
     GALIEN_FUZZ_INVARIANT(s.images.meta.empty() || s.images.meta.size() == n);
+    // 1.3 /extent: validated as read, so every extent lies within the stored image.
+    GALIEN_FUZZ_INVARIANT(s.images.extents.empty() ||
+                          (!s.images.shape.empty() && s.images.extents.size() == n * 3));
+    for (std::size_t i = 0; i < n && !s.images.extents.empty(); ++i) {
+      const auto extent = s.images.extent(static_cast<std::int64_t>(i));
+      galien::ShardImages full;  // no extents: the stored size
+      full.shape = s.images.shape;
+      const auto stored = full.extent(0);
+      for (std::size_t a = 0; a < 3; ++a) {
+        GALIEN_FUZZ_INVARIANT(extent[a] >= 1 && extent[a] <= stored[a]);
+      }
+    }
   });
   return 0;
 }

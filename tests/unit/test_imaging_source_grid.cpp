@@ -195,7 +195,8 @@ Fitted ingest(const Config& config, const std::string& key_file) {
       layout.shape.begin(), layout.shape.end(), std::int64_t{1}, std::multiplies<>())));
   std::vector<std::uint8_t> mask(pixels.size() / static_cast<std::size_t>(layout.shape[0]));
   loaded.attributes.grid_spacing =
-      transform.apply(loaded.image, &*loaded.mask, layout, "case", pixels.data(), mask.data());
+      transform.apply(loaded.image, &*loaded.mask, layout, "case", pixels.data(), mask.data())
+          .spacing;
   Fitted f;
   f.attributes = parse_image_attributes(loaded.attributes.to_json());
   f.mask.depth = layout.shape[1];
@@ -471,7 +472,7 @@ TEST(SourceGrid, TwoDimensionalLayoutsAndSpacingWithoutShape) {
   ASSERT_EQ(layout.shape, (std::vector<std::int64_t>{1, 20, 24}));
   std::vector<std::uint8_t> pixels(480), mask(480);
   a.grid_spacing =
-      transform.apply(canonical, &canonical, layout, "slice", pixels.data(), mask.data());
+      transform.apply(canonical, &canonical, layout, "slice", pixels.data(), mask.data()).spacing;
   EXPECT_EQ(a.grid_spacing, (std::array<double, 3>{1.0, 0.25, 0.25}));
   Volume stored;
   stored.height = 20, stored.width = 24;
