@@ -168,6 +168,9 @@ int main(int argc, char** argv) {
     auto [images, labels] =
         synthetic_patches(pool * local, patch, seed * 1000 + static_cast<std::uint64_t>(comm.rank()));
     const double rss_setup = rss_now_mib();
+    // Rank 0's patches, summed: equal on the PyTorch side when both draw the same patches.
+    const double image_sum = images.sum().item<double>();
+    const std::int64_t foreground = labels.sum().item<std::int64_t>();
     const torch::Tensor weights = torch::ones({local});
     const double normaliser = static_cast<double>(batch);
 
@@ -217,6 +220,8 @@ int main(int argc, char** argv) {
           {"slowest_rank_median_step_s", slowest},
           {"samples_per_s", static_cast<double>(batch) / rank_median},
           {"final_loss", loss_sum},
+          {"rank0_image_sum", image_sum},
+          {"rank0_foreground_voxels", foreground},
           {"peak_rss_mib_per_rank", peaks},
           {"rss_after_setup_mib_per_rank", setups},
           {"load_average", load_average()}};

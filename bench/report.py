@@ -501,7 +501,7 @@ def segmentation_section(results, ph):
         "held in memory on both sides** (a ball of foreground in Gaussian noise, drawn with the "
         "same seeds): no shard is read, neither by galien's reader nor by h5py, so this is the "
         "model step, not the data path. Step time = median wall time of %d steps after %d "
-        "warm-up steps, rank 0 (the gradient sync makes the ranks wait for each other); "
+        "warm-up step(s), rank 0 (the gradient sync makes the ranks wait for each other); "
         "median over %d repeats in alternating order. Peak memory = `getrusage` ru_maxrss "
         "of each rank's process (`resource.getrusage` in each DDP worker), the largest over the "
         "repeats. galien / PyTorch = PyTorch step time / galien step time (> 1: galien faster)."

@@ -20,6 +20,12 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE) + os.sep
+
+
+def shown(cmd):
+    """The command as recorded for the docs: paths relative to the repository root."""
+    return " ".join(c[len(ROOT):] if c.startswith(ROOT) else c for c in cmd)
 
 
 def env_for(threads):
@@ -52,9 +58,9 @@ def run_side(args, side, ranks, threads, port):
     lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
     if p.returncode != 0 or not lines:
         tail = ((p.stderr + p.stdout).strip().splitlines() or ["exit %d" % p.returncode])[-1]
-        return {"status": "failed", "reason": tail[:300], "command": " ".join(cmd)}
+        return {"status": "failed", "reason": tail[:300], "command": shown(cmd)}
     result = json.loads(lines[-1])
-    result.update(status="ok", command=" ".join(cmd))
+    result.update(status="ok", command=shown(cmd))
     return result
 
 
@@ -95,12 +101,12 @@ def main():
                 record = dict(base, **result)
                 with open(args.out, "a") as f:
                     f.write(json.dumps(record) + "\n")
-                shown = ("%.2f s/step, peak RSS %s MiB" % (
+                text = ("%.2f s/step, peak RSS %s MiB" % (
                     record["median_step_s"],
                     "/".join("%.0f" % v for v in record["peak_rss_mib_per_rank"]))
                     if record["status"] == "ok" else record["status"] + ": " +
                     record.get("reason", ""))
-                print("[segmentation] %-7s %s repeat %d: %s" % (side, layout, repeat, shown),
+                print("[segmentation] %-7s %s repeat %d: %s" % (side, layout, repeat, text),
                       flush=True)
             if len(set(counts.values())) > 1:
                 sys.exit("the two U-Nets differ: %s parameters" % counts)

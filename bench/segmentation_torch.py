@@ -100,6 +100,8 @@ def run(args, rank, world):
                   "warmup": args.warmup, "step_s": step_s, "median_step_s": median,
                   "slowest_rank_median_step_s": float(stats[1 + 2 * world:].max()),
                   "samples_per_s": args.batch / median, "final_loss": float(stats[0]),
+                  "rank0_image_sum": float(images.sum()),
+                  "rank0_foreground_voxels": int(labels.sum()),
                   "peak_rss_mib_per_rank": [float(v) for v in stats[1:1 + world]],
                   "rss_after_setup_mib_per_rank": [float(v) for v in stats[1 + world:1 + 2 * world]],
                   "load_average": load_average(), "torch": torch.__version__}
