@@ -8,7 +8,9 @@
 // forward, Dice + cross-entropy (models/losses.h dice_ce_loss, the sum over the rank's samples
 // divided by the global batch), backward with the bucketed gradient sync overlapping it (MPI,
 // trainer.bucket_mb), Adam (trainers/optimizer.h). Same thread setting and malloc thresholds as
-// the trainer (trainers/threads.h), initial parameters broadcast from rank 0.
+// the trainer (trainers/threads.h; --malloc default leaves glibc's thresholds, to see what
+// keeping freed memory costs in resident memory and saves in time), initial parameters
+// broadcast from rank 0.
 //
 // What it does not do: read shards. The patches are synthetic and held in memory (a ball of
 // foreground in Gaussian noise per patch, a pool of --pool patches per rank reused in turn), so
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
   galien::MpiSession session(&argc, &argv);
   CLI::App app{"Training step of galien's U-Net on MPI ranks (segmentation benchmark)"};
   std::string patch_text = "64,64,64", model_name = "unet3d", sync_kind = "bucketed";
+  std::string malloc_policy = "trainer";
   std::int64_t batch = 2, pool = 4;
   int classes = 2, levels = 0, base = 0, steps = 5, warmup = 2, threads = 1;
   double bucket_mb = 4.0, lr = 1e-3;
@@ -130,6 +133,10 @@ int main(int argc, char** argv) {
   app.add_option("--bucket-mb", bucket_mb, "trainer.bucket_mb");
   app.add_option("--lr", lr, "Adam learning rate");
   app.add_option("--seed", seed, "seed of the initial weights and the patches");
+  app.add_option("--malloc", malloc_policy,
+                 "trainer: glibc malloc keeps freed memory (keep_freed_memory, as galien train); "
+                 "default: glibc's own thresholds (what a Python process runs with)")
+      ->check(CLI::IsMember({"trainer", "default"}));
   CLI11_PARSE(app, argc, argv);
 
   const galien::Comm comm = galien::Comm::world();
@@ -141,7 +148,7 @@ int main(int argc, char** argv) {
                         << " ranks");
     const std::int64_t local = batch / comm.size();
     galien::apply_threads(threads);
-    galien::keep_freed_memory();
+    if (malloc_policy == "trainer") galien::keep_freed_memory();
 
     galien::ModelConfig model_config;
     model_config.name = model_name;
@@ -213,6 +220,7 @@ int main(int argc, char** argv) {
           {"parameters", parameters},
           {"widths", std::dynamic_pointer_cast<galien::UNet>(model)->widths()},
           {"gradient_sync", comm.size() > 1 ? sync_kind : "none (1 rank)"},
+          {"malloc", malloc_policy},
           {"bucket_mb", bucket_mb},
           {"warmup", warmup},
           {"step_s", step_s},

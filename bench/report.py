@@ -555,6 +555,35 @@ def segmentation_section(results, ph):
         lines.append("2-rank efficiency (step(1x1) / (2 x step(2x1)), same global batch): %s."
                      % ", ".join(eff))
         lines.append("")
+    dm = [r for r in ok if r["side"] == "galien-default-malloc"]
+    if dm:
+        lines.append("galien and PyTorch run the same LibTorch kernels; one difference of "
+                     "process set-up: `galien train` keeps freed memory in the heap (glibc "
+                     "`mallopt`: 256 MB mmap threshold, 512 MB trim threshold, "
+                     "trainers/threads.h), where a Python process runs with glibc's defaults, "
+                     "which hand large blocks back to the kernel when they are freed. The same "
+                     "galien step with glibc's defaults (`--malloc default`; informative, not in "
+                     "the ratio) separates that policy from the rest:")
+        lines.append("")
+        lines.append("| layout | galien s/step | galien, default malloc s/step | spread | PyTorch "
+                     "s/step | galien peak RSS (MiB, max rank) | galien, default malloc | PyTorch |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for layout in layouts:
+            runs = [r for r in dm if r["layout"] == layout]
+            if not runs:
+                continue
+            steps = [r["median_step_s"] for r in runs]
+
+            def peak_of(side):
+                values = [max(r["peak_rss_mib_per_rank"]) for r in ok
+                          if r["side"] == side and r["layout"] == layout]
+                return "{:,.0f}".format(max(values)) if values else "-"
+            g, t = med.get(("galien", layout)), med.get(("pytorch", layout))
+            lines.append("| %s | %s | %.2f | %s | %s | %s | %s | %s |" % (
+                layout, "%.2f" % g if g else "-", median(steps), spread(steps),
+                "%.2f" % t if t else "-", peak_of("galien"), peak_of("galien-default-malloc"),
+                peak_of("pytorch")))
+        lines.append("")
     setups = [r for r in ok if r.get("rss_after_setup_mib_per_rank")]
     if setups:
         lines.append("Resident memory before the first step (model, optimiser and the %d "

@@ -4,7 +4,8 @@
 # on 1 and 2 ranks, step time and peak resident memory per rank; then rewrites that section of
 # the generated block (only that section: the rest comes from bench/run_all.sh, which keeps it).
 # Separate from run_all.sh because a 64^3 U-Net step takes seconds on one core: the default
-# run (3 repeats, 2 layouts, 2 sides, 7 steps each) takes ~15 min on the 2-vCPU VM.
+# run (3 repeats, 2 layouts, 3 sides: galien, PyTorch and galien with glibc's default malloc,
+# 7 steps each) takes ~20-25 min on the 2-vCPU VM.
 #
 #   bash bench/run_segmentation.sh            # patch 64^3, global batch 2, 3 repeats
 #   QUICK=1 bash bench/run_segmentation.sh    # smoke test: 32^3, 1 repeat, docs left alone
@@ -66,7 +67,7 @@ mkdir -p "$results"
 t0=$(date +%s.%N); l0=$(load1)
 "$py" bench/segmentation_compare.py --bench "$root/$BUILD_DIR/bench/bench_segmentation_step" \
   --out "$results/segmentation.jsonl" --layouts 1x1,2x1 --repeats "$REPEATS" --patch "$PATCH" \
-  --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP"
+  --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --default-malloc
 printf '{"phase": "segmentation", "start": %s, "end": %s, "load1_start": %s, "load1_end": %s}\n' \
   "$t0" "$(date +%s.%N)" "$l0" "$(load1)" >>"$results/phases.jsonl"
 

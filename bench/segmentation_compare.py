@@ -6,6 +6,8 @@ For each layout RANKSxTHREADS (1x1: one rank on one core; 2x1: two ranks, one co
 each repeat, runs both sides once, alternating the order between repeats so that slow drift on
 a shared machine favours neither:
   galien   mpirun -np N [--bind-to core] bench_segmentation_step (MPI, bucketed gradient sync)
+  galien-default-malloc  the same with --malloc default: glibc's own mmap/trim thresholds
+           instead of the trainer's keep_freed_memory (informative, not the ratio)
   pytorch  bench/segmentation_torch.py --world N (DDP over gloo for N > 1)
 Both: the same 3D U-Net (galien's unet3d and its twin bench/unet_torch.py: the parameter counts
 are compared and a mismatch stops the run), the same synthetic patches, global batch, Dice + CE
@@ -49,8 +51,10 @@ def common_args(args, threads):
 
 
 def run_side(args, side, ranks, threads, port):
-    if side == "galien":
+    if side.startswith("galien"):
         cmd = mpirun(ranks) + [args.bench] + common_args(args, threads)
+        if side == "galien-default-malloc":
+            cmd += ["--malloc", "default"]
     else:
         cmd = ["/usr/bin/python3", os.path.join(HERE, "segmentation_torch.py"), "--world",
                str(ranks), "--port", str(port)] + common_args(args, threads)
@@ -77,8 +81,11 @@ def main():
     p.add_argument("--base-channels", type=int, default=0)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--default-malloc", action="store_true",
+                   help="also galien with glibc's default malloc thresholds")
     args = p.parse_args()
-    sides, port, failed = ["galien", "pytorch"], 29700, {}
+    sides = ["galien", "pytorch"] + (["galien-default-malloc"] if args.default_malloc else [])
+    port, failed = 29700, {}
     for layout in args.layouts.split(","):
         ranks, threads = (int(x) for x in layout.split("x"))
         for repeat in range(args.repeats):
@@ -98,7 +105,7 @@ def main():
                         failed[side] = result["reason"]
                     else:
                         counts[side] = result["parameters"]
-                record = dict(base, **result)
+                record = dict(result, **base)  # the side as run, not as the tool names itself
                 with open(args.out, "a") as f:
                     f.write(json.dumps(record) + "\n")
                 text = ("%.2f s/step, peak RSS %s MiB" % (
@@ -106,7 +113,7 @@ def main():
                     "/".join("%.0f" % v for v in record["peak_rss_mib_per_rank"]))
                     if record["status"] == "ok" else record["status"] + ": " +
                     record.get("reason", ""))
-                print("[segmentation] %-7s %s repeat %d: %s" % (side, layout, repeat, text),
+                print("[segmentation] %-21s %s repeat %d: %s" % (side, layout, repeat, text),
                       flush=True)
             if len(set(counts.values())) > 1:
                 sys.exit("the two U-Nets differ: %s parameters" % counts)

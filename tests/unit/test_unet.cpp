@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <string>
 
@@ -127,6 +128,22 @@ TEST(UNet, GradientsReachTheFirstConv) {
   const torch::Tensor first = model->named_parameters()["encoder0.0.weight"];
   EXPECT_EQ(first.sizes(), sizes({4, 1, 3, 3, 3}));
   EXPECT_GT(first.grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST(UNet, InitialisedAsNnUNet) {
+  // InitWeights_He(1e-2): normal, std = gain / sqrt(fan_in), gain = sqrt(2 / (1 + 0.01^2)).
+  torch::manual_seed(1);
+  auto model = make_model(unet_config("unet3d", 3, 32), patch(1, {8, 8, 8}, 2));
+  auto params = model->named_parameters();
+  const torch::Tensor w = params["encoder1.0.weight"];  // [64, 32, 3, 3, 3]: fan-in 864
+  EXPECT_EQ(w.sizes(), sizes({64, 32, 3, 3, 3}));
+  const double expected = std::sqrt(2.0 / (1 + 0.01 * 0.01)) / std::sqrt(864.0);
+  EXPECT_NEAR(w.std().item<double>(), expected, 0.03 * expected);
+  EXPECT_NEAR(w.mean().item<double>(), 0.0, 0.03 * expected);
+  for (const char* bias : {"up0.bias", "up1.bias", "head.bias", "encoder0.1.bias"})
+    EXPECT_EQ(params[bias].abs().max().item<double>(), 0.0) << bias;
+  EXPECT_EQ(params["encoder0.1.weight"].min().item<double>(), 1.0);  // instance norm scale
+  EXPECT_EQ(params.find("encoder0.0.bias"), nullptr);  // no conv bias before a norm
 }
 
 TEST(UNet, WrongPatchSizeNamesTheKeyAndTheDivisor) {
