@@ -4,6 +4,8 @@ results directory of bench/run_all.sh.
 
   report.py env RESULTS_DIR            record the machine, versions and load (env.json)
   report.py write RESULTS_DIR [--doc docs/BENCHMARKS.md] [--img docs/img]
+  report.py segmentation RESULTS_DIR [--doc docs/BENCHMARKS.md]   only the "Segmentation"
+                                       section of the block (bench/run_segmentation.sh)
 
 `write` replaces only the part of the document between the markers below (inserted before the
 first section on the first run); every other section is kept as it is. Text under
@@ -467,6 +469,190 @@ def datapath_section(results, ph):
     return lines, (datasets, g, t)
 
 
+SEGMENTATION = "## Segmentation: 3D U-Net step, galien vs PyTorch"
+
+
+def segmentation_section(results, ph):
+    """The "Segmentation" section from RESULTS/segmentation.jsonl (bench/run_segmentation.sh),
+    or None when the directory has none."""
+    rows = jsonl(os.path.join(results, "segmentation.jsonl"))
+    if not rows:
+        return None
+    env_path = os.path.join(results, "env.json")
+    env = json.load(open(env_path)) if os.path.exists(env_path) else {}
+    ok = [r for r in rows if r["status"] == "ok"]
+    lines = [SEGMENTATION, ""]
+    if not ok:
+        return lines + ["Not run: %s" % rows[0].get("reason", "?"), ""]
+    r0 = ok[0]
+    widths = next((r["widths"] for r in ok if r.get("widths")), [32, 64, 128, 256])
+    patch = "x".join(str(v) for v in r0["patch"])
+    counts = sorted({r["parameters"] for r in ok})
+    lines.append(
+        "One training step of nnU-Net's 3D U-Net (galien's `unet3d`, models/unet.h: %d levels, "
+        "widths %s, strided-conv down, instance norm + LeakyReLU; %s parameters on both sides) "
+        "on %s patches [B, 1, %s], 2 classes, Dice + cross entropy (galien's `dice_ce_loss`; on "
+        "the PyTorch side MONAI's DiceCELoss formula, softmax, background included), Adam "
+        "(lr 1e-3), global batch %d split over the ranks. galien: "
+        "`bench/bench_segmentation_step.cpp`, the trainer's step (bucketed MPI gradient sync "
+        "overlapping backward, 4 MB buckets); PyTorch: `bench/segmentation_torch.py`, the same "
+        "network as a plain PyTorch module (`bench/unet_torch.py`, the parameter count is "
+        "checked equal), DDP over gloo (25 MB buckets) on 2 ranks. **Patches are synthetic and "
+        "held in memory on both sides** (a ball of foreground in Gaussian noise, drawn with the "
+        "same seeds): no shard is read, neither by galien's reader nor by h5py, so this is the "
+        "model step, not the data path. Step time = median wall time of %d steps after %d "
+        "warm-up step(s), rank 0 (the gradient sync makes the ranks wait for each other); "
+        "median over %d repeats in alternating order. Peak memory = `getrusage` ru_maxrss "
+        "of each rank's process (`resource.getrusage` in each DDP worker), the largest over the "
+        "repeats. galien / PyTorch = PyTorch step time / galien step time (> 1: galien faster)."
+        % (len(widths), "-".join(map(str, widths)), "/".join("{:,}".format(c) for c in counts),
+           patch, patch, r0["batch"], len(r0["step_s"]), r0["warmup"],
+           max(r["repeat"] + 1 for r in rows)))
+    lines.append("")
+    lines.append("Measured %s on %s (%s vCPUs), %s; %s." % (
+        env.get("date_utc", "?"), env.get("cpu", "?"), env.get("cpus", "?"),
+        "galien %s%s" % (env.get("git", "?"), " + uncommitted changes" if env.get("git_dirty")
+                         else ""), load_text(ph.get("segmentation"))))
+    lines.append("")
+    lines.append("| layout | galien s/step | spread | PyTorch s/step | spread | galien / PyTorch "
+                 "| goal (>= 1.0x) | galien peak RSS per rank (MiB) | PyTorch peak RSS per rank "
+                 "(MiB) | galien / PyTorch memory |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    layouts = sorted({r["layout"] for r in rows}, key=lambda l: (l.split("x")[0], l))
+    med = {}
+    for layout in layouts:
+        cells = ["| %s |" % layout]
+        peak = {}
+        for side in ("galien", "pytorch"):
+            runs = [r for r in ok if r["side"] == side and r["layout"] == layout]
+            steps = [r["median_step_s"] for r in runs]
+            if steps:
+                med[(side, layout)] = median(steps)
+                cells.append(" %.2f | %s |" % (med[(side, layout)], spread(steps)))
+                per_rank = [max(v) for v in zip(*[r["peak_rss_mib_per_rank"] for r in runs])]
+                peak[side] = per_rank
+            else:
+                cells.append(" not run | |")
+        g, t = med.get(("galien", layout)), med.get(("pytorch", layout))
+        cells.append(" %s | %s |" % (("%.2f" % (t / g), met(t / g >= 1.0)) if g and t
+                                      else ("-", "not measured")))
+        for side in ("galien", "pytorch"):
+            cells.append(" %s |" % (" / ".join("{:,.0f}".format(v) for v in peak[side])
+                                     if side in peak else "-"))
+        if "galien" in peak and "pytorch" in peak:
+            cells.append(" %.2f |" % (max(peak["galien"]) / max(peak["pytorch"])))
+        else:
+            cells.append(" - |")
+        lines.append("".join(cells))
+    lines.append("")
+    eff = []
+    for side, name in (("galien", "galien"), ("pytorch", "PyTorch DDP")):
+        one, two = med.get((side, "1x1")), med.get((side, "2x1"))
+        if one and two:
+            # Same global batch: 2 ranks each do half of it, so the ideal 2x1 step is half.
+            eff.append("%s %.0f%%" % (name, 100 * one / (2 * two)))
+    if eff:
+        lines.append("2-rank efficiency (step(1x1) / (2 x step(2x1)), same global batch): %s."
+                     % ", ".join(eff))
+        lines.append("")
+    dm = [r for r in ok if r["side"] == "galien-default-malloc"]
+    if dm:
+        lines.append("galien and PyTorch run the same LibTorch kernels; one difference of "
+                     "process set-up: `galien train` keeps freed memory in the heap (glibc "
+                     "`mallopt`: 256 MB mmap threshold, 512 MB trim threshold, "
+                     "trainers/threads.h), where a Python process runs with glibc's defaults, "
+                     "which hand large blocks back to the kernel when they are freed. The same "
+                     "galien step with glibc's defaults (`--malloc default`; informative, not in "
+                     "the ratio) separates that policy from the rest:")
+        lines.append("")
+        lines.append("| layout | galien s/step | galien, default malloc s/step | spread | PyTorch "
+                     "s/step | galien peak RSS (MiB, max rank) | galien, default malloc | PyTorch |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for layout in layouts:
+            runs = [r for r in dm if r["layout"] == layout]
+            if not runs:
+                continue
+            steps = [r["median_step_s"] for r in runs]
+
+            def peak_of(side):
+                values = [max(r["peak_rss_mib_per_rank"]) for r in ok
+                          if r["side"] == side and r["layout"] == layout]
+                return "{:,.0f}".format(max(values)) if values else "-"
+            g, t = med.get(("galien", layout)), med.get(("pytorch", layout))
+            lines.append("| %s | %s | %.2f | %s | %s | %s | %s | %s |" % (
+                layout, "%.2f" % g if g else "-", median(steps), spread(steps),
+                "%.2f" % t if t else "-", peak_of("galien"), peak_of("galien-default-malloc"),
+                peak_of("pytorch")))
+        lines.append("")
+    setups = [r for r in ok if r.get("rss_after_setup_mib_per_rank")]
+    if setups:
+        lines.append("Resident memory before the first step (model, optimiser and the %d "
+                     "in-memory patches per rank; rank 0, median): galien %s MiB, PyTorch %s "
+                     "MiB; the rest of the peak is the step's activations and gradients, which "
+                     "the patch and batch sizes bound." % (
+                         4, fmt(median([r["rss_after_setup_mib_per_rank"][0] for r in setups
+                                        if r["side"] == "galien"])),
+                         fmt(median([r["rss_after_setup_mib_per_rank"][0] for r in setups
+                                     if r["side"] == "pytorch"]))))
+        lines.append("")
+    failed = [r for r in rows if r["status"] == "failed"]
+    for r in failed:
+        lines.append("%s %s did not run: `%s`" % (r["side"], r["layout"],
+                                                  r["reason"].replace("`", "'")))
+        lines.append("")
+    lines.append("```bash")
+    lines.append("bash bench/run_segmentation.sh   # builds bench_segmentation_step, runs the "
+                 "comparison, rewrites this section")
+    shown = set()
+    for r in ok:
+        if (r["side"], r["layout"]) not in shown:
+            shown.add((r["side"], r["layout"]))
+            lines.append("OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d %s" % (
+                r["threads"], r["threads"], r["command"]))
+    lines.append("```")
+    lines.append("")
+    text = findings("segmentation")
+    if text:
+        lines += [text]
+    return lines
+
+
+def doc_section(doc_path, heading):
+    """The lines of section `heading` of the generated block of `doc_path` (up to the next
+    "## " or "### Plots" heading or the end marker), or None."""
+    if not os.path.exists(doc_path):
+        return None
+    text = open(doc_path).read()
+    if BEGIN not in text or heading not in text:
+        return None
+    part = text.split(heading, 1)[1]
+    m = re.search(r"^(## |### Plots)|" + re.escape(END), part, flags=re.M)
+    return (heading + (part[:m.start()] if m else part)).rstrip("\n").split("\n") + [""]
+
+
+def splice_section(doc_path, section):
+    """Replaces (or inserts, before "### Plots" or the end marker) one section of the
+    generated block, leaving the rest of it as it is."""
+    text = open(doc_path).read()
+    if BEGIN not in text:
+        sys.exit("%s has no generated block: run bench/run_all.sh first" % doc_path)
+    head, rest = text.split(BEGIN, 1)
+    block, tail = rest.split(END, 1)
+    new = "\n".join(section).rstrip("\n") + "\n\n"
+    heading = section[0]
+    if heading in block:
+        before, after = block.split(heading, 1)
+        m = re.search(r"^(## |### Plots)", after, flags=re.M)
+        block = before + new + (after[m.start():] if m else "")
+    else:
+        m = re.search(r"^### Plots", block, flags=re.M)
+        at = m.start() if m else len(block)
+        block = block[:at] + new + block[at:]
+    tmp = doc_path + ".tmp"
+    open(tmp, "w").write(head + BEGIN + block + END + tail)
+    os.replace(tmp, doc_path)
+
+
 # ------------------------------------------------------------------ plots
 def plots(img, chart, grad, data):
     import matplotlib
@@ -575,6 +761,11 @@ def write(results, doc, img):
     lines += grad_lines
     data_lines, data = datapath_section(results, ph)
     lines += data_lines
+    # Segmentation (bench/run_segmentation.sh, a separate run): this results directory's, or
+    # the section already in the document, kept as it is.
+    seg = segmentation_section(results, ph) or doc_section(doc, SEGMENTATION)
+    if seg:
+        lines += seg
     written = plots(img, chart, grad, data)
     rel = os.path.relpath(img, os.path.dirname(doc))
     if written:
@@ -589,13 +780,20 @@ def write(results, doc, img):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=["env", "write"])
+    p.add_argument("what", choices=["env", "write", "segmentation"])
     p.add_argument("results")
     p.add_argument("--doc", default=os.path.join(HERE, "..", "docs", "BENCHMARKS.md"))
     p.add_argument("--img", default=os.path.join(HERE, "..", "docs", "img"))
     args = p.parse_args()
     if args.what == "env":
         collect_env(args.results)
+    elif args.what == "segmentation":
+        section = segmentation_section(args.results, phases(args.results))
+        if not section:
+            sys.exit("no segmentation.jsonl in %s" % args.results)
+        doc = os.path.normpath(args.doc)
+        splice_section(doc, section)
+        print("[report] wrote the segmentation section of %s" % doc)
     else:
         write(args.results, os.path.normpath(args.doc), os.path.normpath(args.img))
 

@@ -4,6 +4,9 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/functional/instancenorm.h>  // modules/instancenorm.h does not include it
+#include <torch/nn/modules/instancenorm.h>
 #include <torch/nn/modules/pooling.h>
 
 #include "core/error.h"
@@ -55,6 +58,21 @@ torch::nn::AnyModule make_batch_norm(int dims, std::int64_t channels) {
   check_dims(dims);
   if (dims == 2) return torch::nn::AnyModule(torch::nn::BatchNorm2d(channels));
   return torch::nn::AnyModule(torch::nn::BatchNorm3d(channels));
+}
+
+torch::nn::AnyModule make_instance_norm(int dims, std::int64_t channels) {
+  check_dims(dims);
+  if (dims == 2)
+    return torch::nn::AnyModule(
+        torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(channels).affine(true)));
+  return torch::nn::AnyModule(
+      torch::nn::InstanceNorm3d(torch::nn::InstanceNorm3dOptions(channels).affine(true)));
+}
+
+torch::nn::AnyModule make_channel_dropout(int dims, double p) {
+  check_dims(dims);
+  if (dims == 2) return torch::nn::AnyModule(torch::nn::Dropout2d(p));
+  return torch::nn::AnyModule(torch::nn::Dropout3d(p));
 }
 
 torch::nn::AnyModule make_max_pool(int dims, const Sizes& kernel, const Sizes& stride,

@@ -13,7 +13,7 @@
 #include "models/mlp.h"
 #include "models/resnet.h"
 #include "models/tf_cnn.h"
-#include "models/unet3d.h"
+#include "models/unet.h"
 
 namespace galien {
 namespace {
@@ -38,6 +38,7 @@ const std::map<std::string, Entry>& factories() {
       {"cox_linear", {make_cox_linear, {"survival"}}},
       {"resnet2d", {make_resnet2d, kSampleTasks}},
       {"resnet3d", {make_resnet3d, kSampleTasks}},
+      {"unet2d", {make_unet2d, {"segmentation"}}},
       {"unet3d", {make_unet3d, {"segmentation"}}},
       {"fusion", {make_fusion, kSampleTasks}},
       {"tf_cnn", {make_tf_cnn, kSampleTasks}},

@@ -63,7 +63,8 @@ TEST(Models, HandFormulaMatchesPublishedResNetCounts) {
 TEST(Models, RegistryListsTheZooAndRefusesUnknownNames) {
   auto names = model_names();
   for (const char* name :
-       {"mlp", "deepsurv", "cox_linear", "resnet2d", "resnet3d", "unet3d", "fusion", "tf_cnn"})
+       {"mlp", "deepsurv", "cox_linear", "resnet2d", "resnet3d", "unet2d", "unet3d", "fusion",
+        "tf_cnn"})
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   try {
     make_model(config_for("resnet-18"), {4, 2});
@@ -204,21 +205,7 @@ TEST(Models, ResNet3dMatchesTorchvisionR3d18) {
   EXPECT_THROW(make_model(config, image_shape(1, 0, 32, 32, 3)), UserError);  // planar
 }
 
-TEST(Models, UNet3dCountAndShapes) {
-  ModelConfig config = config_for("unet3d");
-  config.base_channels = 4;
-  auto model = make_model(config, image_shape(1, 16, 16, 16, 3));
-  // Double conv (i -> o): 27*i*o + 2o + 27*o*o + 2o; up (i -> o): 8*i*o + o; head: 4*3 + 3.
-  // down: (1->4) 556 + (4->8) 2,624 + (8->16) 10,432 + (16->32) 41,600
-  // up + merge: (32->16) 4,112 + (32->16) 20,800; (16->8) 1,032 + (16->8) 5,216;
-  //             (8->4) 260 + (8->4) 1,312; head 15. Total 87,959.
-  EXPECT_EQ(count_parameters(*model), 87959);
-  EXPECT_EQ(model->input_kind(), InputKind::kImage);
-  auto logits = model->forward(torch::randn({2, 1, 16, 16, 16}));
-  EXPECT_EQ(logits.sizes(), (std::vector<std::int64_t>{2, 3, 16, 16, 16}));
-  // Three poolings: every axis must divide by 8.
-  EXPECT_THROW(make_model(config, image_shape(1, 12, 16, 16, 3)), UserError);
-}
+// unet2d and unet3d: tests/unit/test_unet.cpp.
 
 TEST(Models, FusionCombinesImageAndClinicalBranches) {
   ModelConfig config = config_for("fusion");

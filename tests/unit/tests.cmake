@@ -36,6 +36,7 @@ if(GALIEN_BUILD_TRAINING)
   galien_test(test_run_card SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_run_card.cpp LIBS galien_comm)
   # Models and losses (docs/models.md).
   galien_test(test_models SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_models.cpp LIBS galien_models)
+  galien_test(test_unet SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_unet.cpp LIBS galien_models)
   galien_test(test_losses SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_losses.cpp LIBS galien_models)
   galien_test(test_concordance SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_concordance.cpp LIBS galien_comm)
   galien_test(test_cox_rotterdam SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_cox_rotterdam.cpp
