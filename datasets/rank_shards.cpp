@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "datasets/imaging/float16.h"
@@ -50,7 +51,9 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
   }
   loaded_.resize(info.shards.size());
   readers_.resize(info.shards.size());
-  const SampleOwnership ownership(shard_sizes_, world_size);
+  // Any rank count: a rank may own no sample of a small evaluation split (training refuses
+  // that in EpochPlan, where every rank must take part in every step).
+  const SampleOwnership ownership(shard_sizes_, world_size, /*allow_idle_ranks=*/true);
   owned_ = ownership.shards_of(rank);
   owned_samples_ = ownership.samples_of(rank);
   for (int s : owned_) owned_files_.push_back(info.shards[static_cast<std::size_t>(s)].file);
@@ -96,6 +99,14 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
       GALIEN_USER_ERROR("shard " << shard_name(static_cast<int>(s)) << " holds "
                         << data->num_features << " features but manifest.json says "
                         << num_features_ << "; re-run `galien shard`");
+  }
+  // A rank that owns no shard of this split still knows the image shape (from the manifest).
+  if (images && image_shape_.empty()) {
+    const auto described = nlohmann::json::parse(manifest.images, nullptr, false);
+    if (described.is_object() && described.contains("shape") && described["shape"].is_array()) {
+      for (const auto& d : described["shape"]) image_shape_.push_back(d.get<std::int64_t>());
+      has_mask_ = described.value("mask", false);
+    }
   }
 }
 

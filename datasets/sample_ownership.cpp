@@ -6,7 +6,8 @@
 
 namespace galien {
 
-SampleOwnership::SampleOwnership(std::vector<std::int64_t> shard_sizes, int world_size)
+SampleOwnership::SampleOwnership(std::vector<std::int64_t> shard_sizes, int world_size,
+                                 bool allow_idle_ranks)
     : sizes_(std::move(shard_sizes)), world_size_(world_size) {
   GALIEN_CHECK(world_size > 0 && !sizes_.empty(), "ownership of " << sizes_.size()
                                                                  << " shards by " << world_size);
@@ -15,7 +16,7 @@ SampleOwnership::SampleOwnership(std::vector<std::int64_t> shard_sizes, int worl
     total_ += size;
   }
   by_shard_ = static_cast<int>(sizes_.size()) >= world_size;
-  if (total_ < world_size) {
+  if (total_ < world_size && !allow_idle_ranks) {
     GALIEN_USER_ERROR("the split has " << total_ << " samples but the job has " << world_size
                       << " ranks: every rank needs at least one sample; use fewer ranks");
   }
@@ -65,6 +66,7 @@ std::vector<SampleRef> SampleOwnership::samples_of(int rank) const {
 }
 
 SampleRef SampleOwnership::first_of(int rank) const {
+  GALIEN_CHECK(count_of(rank) > 0, "rank " << rank << " owns no sample");
   if (by_shard_) return {rank, 0};
   const std::int64_t g = range_begin(rank);
   // The shard holding global index g: the last one that starts at or before it.

@@ -20,8 +20,11 @@ struct SampleRef {
 
 class SampleOwnership {
  public:
-  // UserError when the split has fewer samples than ranks (a rank would own none).
-  SampleOwnership(std::vector<std::int64_t> shard_sizes, int world_size);
+  // UserError when the split has fewer samples than ranks (a rank would own none), unless
+  // `allow_idle_ranks`: evaluation splits (a val split of 20 cases on 64 ranks), where a rank
+  // with no sample just contributes nothing. Training needs every rank busy (EpochPlan).
+  SampleOwnership(std::vector<std::int64_t> shard_sizes, int world_size,
+                  bool allow_idle_ranks = false);
 
   bool by_shard() const { return by_shard_; }
   int owner(const SampleRef& sample) const;

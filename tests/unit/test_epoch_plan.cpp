@@ -139,3 +139,19 @@ TEST(EpochPlan, FewerSamplesThanRanksIsAClearError) {
 
 }  // namespace
 }  // namespace galien
+
+namespace galien {
+namespace {
+
+// A small evaluation split on many ranks (a val split of 1 case on 2 ranks): some ranks own
+// nothing and evaluate nothing; training still needs every rank to own a sample.
+TEST(SampleOwnershipIdle, EvaluationSplitsMayLeaveRanksIdleTrainingMayNot) {
+  const SampleOwnership idle({1}, 2, /*allow_idle_ranks=*/true);
+  EXPECT_EQ(idle.count_of(0) + idle.count_of(1), 1);
+  EXPECT_EQ(idle.samples_of(0).size() + idle.samples_of(1).size(), 1u);
+  EXPECT_THROW(SampleOwnership({1}, 2), UserError);
+  EXPECT_THROW(EpochPlan({1}, 2, 0, 2, 0, 0), UserError);
+}
+
+}  // namespace
+}  // namespace galien
