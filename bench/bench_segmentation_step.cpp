@@ -66,6 +66,13 @@ double rss_now_mib() {
   return -1;
 }
 
+// Minor page faults of this process so far: a fresh page the kernel maps (and zeroes) each.
+long minor_faults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
+}
+
 double peak_rss_mib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -183,6 +190,7 @@ int main(int argc, char** argv) {
 
     std::vector<double> step_s;
     double last_loss = 0;
+    long faults_at_warmup_end = minor_faults();
     for (int s = 0; s < warmup + steps; ++s) {
       const auto t0 = Clock::now();
       const std::int64_t first = (s * local) % (pool * local);
@@ -195,6 +203,7 @@ int main(int argc, char** argv) {
       if (sync) sync->finish();
       optimizer->step();
       last_loss = loss.item<double>();
+      if (s + 1 == warmup) faults_at_warmup_end = minor_faults();
       if (s >= warmup) step_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     }
     // The global mean loss of the last step (every rank's share summed).
@@ -204,6 +213,8 @@ int main(int argc, char** argv) {
     const std::vector<float> peaks =
         comm.gather(std::vector<float>{static_cast<float>(peak_rss_mib())}, 0);
     const std::vector<float> setups = comm.gather(std::vector<float>{static_cast<float>(rss_setup)}, 0);
+    const double faults_per_step =
+        static_cast<double>(minor_faults() - faults_at_warmup_end) / std::max(1, steps);
     const double rank_median = median(step_s);
     const double slowest = comm.allreduce_max(rank_median);
     std::int64_t parameters = 0;
@@ -229,6 +240,7 @@ int main(int argc, char** argv) {
           {"samples_per_s", static_cast<double>(batch) / rank_median},
           {"final_loss", loss_sum},
           {"rank0_image_sum", image_sum},
+          {"rank0_minor_page_faults_per_step", faults_per_step},
           {"rank0_foreground_voxels", foreground},
           {"peak_rss_mib_per_rank", peaks},
           {"rss_after_setup_mib_per_rank", setups},

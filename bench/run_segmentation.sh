@@ -5,7 +5,7 @@
 # the generated block (only that section: the rest comes from bench/run_all.sh, which keeps it).
 # Separate from run_all.sh because a 64^3 U-Net step takes seconds on one core: the default
 # run (3 repeats, 2 layouts, 3 sides: galien, PyTorch and galien with glibc's default malloc,
-# 7 steps each) takes ~20-25 min on the 2-vCPU VM.
+# 7 steps each) took 16 min on the 2-vCPU VM (2026-12-06), plus the build.
 #
 #   bash bench/run_segmentation.sh            # patch 64^3, global batch 2, 3 repeats
 #   QUICK=1 bash bench/run_segmentation.sh    # smoke test: 32^3, 1 repeat, docs left alone

@@ -72,6 +72,7 @@ def run(args, rank, world):
     images, labels = synthetic_patches(args.pool * local, args.patch, args.seed * 1000 + rank)
     rss_setup = rss_now_mib()
     step_s, loss = [], None
+    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for s in range(args.warmup + args.steps):
         t0 = time.perf_counter()
         first = (s * local) % (args.pool * local)
@@ -81,6 +82,8 @@ def run(args, rank, world):
         loss.backward()
         optimizer.step()
         value = loss.item()
+        if s + 1 == args.warmup:
+            faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         if s >= args.warmup:
             step_s.append(time.perf_counter() - t0)
     # The global mean loss of the last step, and every rank's memory, on every rank.
@@ -101,6 +104,8 @@ def run(args, rank, world):
                   "slowest_rank_median_step_s": float(stats[1 + 2 * world:].max()),
                   "samples_per_s": args.batch / median, "final_loss": float(stats[0]),
                   "rank0_image_sum": float(images.sum()),
+                  "rank0_minor_page_faults_per_step":
+                      (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0) / max(1, args.steps),
                   "rank0_foreground_voxels": int(labels.sum()),
                   "peak_rss_mib_per_rank": [float(v) for v in stats[1:1 + world]],
                   "rss_after_setup_mib_per_rank": [float(v) for v in stats[1 + world:1 + 2 * world]],

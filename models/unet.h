@@ -9,10 +9,11 @@
 //    -> LeakyReLU(0.01)). `model.dropout` > 0 puts channel dropout after each conv, where
 //    nnU-Net's ConvDropoutNormReLU has its (unused by default) dropout_op.
 //  - Downsampling by strided convolution: the first conv of every level below the top has
-//    stride 2, as PlainConvUNet (not max-pooling, as the original U-Net and nnU-Net v1's
-//    Generic_UNet used): the network learns its downsampling, and the first conv of a level
-//    runs at the lower resolution, which costs 1/2^dims of a conv at full resolution followed
-//    by a pool. It is also what the published nnU-Net v2 results were trained with.
+//    stride 2, as PlainConvUNet (and nnU-Net v1's trainer, Generic_UNet with
+//    convolutional_pooling), rather than the max-pooling of the original U-Nets (Ronneberger
+//    2015, Cicek 2016): the network learns its downsampling, the first conv of a level runs at
+//    the lower resolution (1/2^dims of the cost of a full-resolution conv followed by a pool),
+//    and it is the network nnU-Net's published results were trained with.
 //  - Upsampling by transposed conv (kernel = stride = 2, with bias), concatenation
 //    [upsampled, skip] as nnU-Net's UNetDecoder, then the level's two convs.
 //  - Head: a 1x1(x1) conv with bias, one logit per class and pixel/voxel (train with

@@ -16,6 +16,7 @@ packages=(
   python3-venv                                # PyPI tensorboard for tests: install-test-python.sh
   libdcmtk-dev libpng-dev zlib1g-dev libminizip-dev   # imaging ingest: DICOM, PNG, .nii.gz, .npz
   python3-pydicom python3-nibabel python3-pil         # real DICOM test files; NIfTI/PNG/npz fixtures
+  python3-torch                                       # the U-Net's PyTorch twin (tests/unit/test_unet.cpp, bench/)
   dataset-fashion-mnist                               # real images for configs/repro/fashion-mnist-tf-cnn.yaml
   mricron-data                                        # Colin27 T1 + brain mask: tests/e2e segmentation, configs/repro/colin27
   slurm-wlm munge libpmix2 slurm-wlm-basic-plugins   # a real local Slurm for tests/slurm (srun --mpi=pmix)

@@ -200,7 +200,7 @@ TEST(UNet, DropoutAddsNoParametersAndIsOffInEvaluation) {
 // The benchmark's PyTorch twin has the same parameters: same architecture, layer for layer.
 TEST(UNet, PyTorchTwinHasTheSameParameterCount) {
   if (std::system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") != 0)
-    GTEST_SKIP() << "python3-torch is not installed (bench/run_all.sh installs it)";
+    GTEST_SKIP() << "python3-torch is not installed (scripts/install-deps.sh installs it)";
   struct Case {
     int dims, levels;
     std::int64_t channels, classes, base;
