@@ -9,7 +9,7 @@ some slabs and testing on others measures whether galien's pipeline learns a rea
 boundary from real MR intensities; it is NOT a published benchmark and the slabs of one head are
 not independent patients (docs/REPRODUCTIONS.md says so).
 
-usage: prepare_slabs.py OUT [--stride 2] [--slabs 8] [--source /usr/share/mricron/templates]
+usage: prepare_slabs.py OUT [--stride 2] [--slabs 22] [--source /usr/share/mricron/templates]
 writes OUT/imagesTr/slab_NN.nii.gz (float32 T1) and OUT/labelsTr/slab_NN.nii.gz (uint8 0/1).
 """
 import argparse
@@ -24,7 +24,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--stride", type=int, default=2, help="keep every N-th voxel per axis")
-    parser.add_argument("--slabs", type=int, default=8, help="axial slabs (cases)")
+    parser.add_argument("--slabs", type=int, default=22, help="axial slabs (cases)")
     parser.add_argument("--source", default="/usr/share/mricron/templates")
     args = parser.parse_args()
     t1_path = os.path.join(args.source, "ch2.nii.gz")
