@@ -31,3 +31,10 @@ if(GALIEN_BUILD_TRAINING)
   target_compile_definitions(test_reproduce_cli PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
   add_dependencies(test_reproduce_cli galien)
 endif()
+# Segmentation on real MR data (Colin27 slabs, Debian mricron-data): shard, 2-rank launch,
+# predict masks on the source geometry, relink; a bad label value named by case rank.
+if(GALIEN_BUILD_TRAINING)
+  galien_test(test_segmentation_cli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_segmentation_cli.cpp LIBS nlohmann_json::nlohmann_json)
+  target_compile_definitions(test_segmentation_cli PRIVATE GALIEN_EXECUTABLE="$<TARGET_FILE:galien>")
+  add_dependencies(test_segmentation_cli galien)
+endif()
