@@ -85,9 +85,9 @@ TEST(TaskRegistry, DefaultLossesAreTodaysAndBatchFieldsFollowTheTask) {
 
 TEST(TaskRegistry, UnknownTaskInTheShardsNamesTheManifest) {
   const std::string message =
-      user_error_of([] { task_for("model:\n  name: mlp\n", manifest_of("segmentation")); });
-  EXPECT_CONTAINS(message, "shards/manifest.json: task 'segmentation' is not one this trainer knows");
-  EXPECT_CONTAINS(message, "classification, survival, regression");
+      user_error_of([] { task_for("model:\n  name: mlp\n", manifest_of("detection")); });
+  EXPECT_CONTAINS(message, "shards/manifest.json: task 'detection' is not one this trainer knows");
+  EXPECT_CONTAINS(message, "classification, survival, regression, segmentation");
 }
 
 TEST(TaskRegistry, LossTheShardsTaskDoesNotAcceptNamesKeyTaskAndAllowedValues) {
@@ -108,8 +108,13 @@ TEST(TaskRegistry, ModelThatDoesNotServeTheTaskNamesTheKeyAndTheAlternatives) {
   EXPECT_CONTAINS(cox, "choose a model for classification: fusion, mlp, resnet2d, resnet3d, tf_cnn");
   const std::string unet = user_error_of(
       [] { task_for("model:\n  name: unet3d\n", manifest_of("classification")); });
-  EXPECT_CONTAINS(unet, "model.name unet3d serves segmentation");
-  EXPECT_CONTAINS(unet, "`galien train` cannot learn segmentation yet");
+  EXPECT_CONTAINS(unet, "model.name unet3d serves segmentation, but the shards in shards hold a "
+                        "classification dataset");
+  EXPECT_CONTAINS(unet, "shard with data.task: segmentation");
+  // A table model on segmentation shards is refused, naming the segmentation models.
+  const std::string mlp = user_error_of(
+      [] { task_for("model:\n  name: mlp\n", manifest_of("segmentation")); });
+  EXPECT_CONTAINS(mlp, "choose a model for segmentation: unet2d, unet3d");
   EXPECT_EQ(model_tasks("cox_linear"), std::vector<std::string>{"survival"});
 }
 
