@@ -5,33 +5,22 @@
 // --images`; and a mask value outside data.classes stopping `galien shard` naming the case by
 // its rank, never by its file name.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+
+#include "tests/support/test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 const std::string kGalien = GALIEN_EXECUTABLE;
 const std::string kSource = GALIEN_SOURCE_DIR;
+using galien::test::Output;
 
-struct Output {
-  int code;
-  std::string text;
-};
-
-Output run(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string text;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof(buffer), pipe)) text += buffer;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
+Output run(const std::string& command) { return galien::test::run_in(".", command); }
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

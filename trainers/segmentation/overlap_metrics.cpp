@@ -20,25 +20,16 @@ void transform_line(const std::vector<double>& f, double s2, std::vector<double>
   };
   for (std::int64_t q = 0; q < n; ++q) {
     if (std::isinf(f[q])) continue;
-    if (k < 0) {
+    if (k < 0) {  // the first parabola covers the whole line
       k = 0;
       v[0] = q;
       z[0] = -kInf;
       z[1] = kInf;
       continue;
     }
+    // Drop the parabolas that q's hides; z[0] = -inf stops this at the first one.
     double s = intersection(q, v[k]);
-    while (k >= 0 && s <= z[k]) {
-      --k;
-      if (k >= 0) s = intersection(q, v[k]);
-    }
-    if (k < 0) {
-      k = 0;
-      v[0] = q;
-      z[0] = -kInf;
-      z[1] = kInf;
-      continue;
-    }
+    while (s <= z[k]) s = intersection(q, v[--k]);
     ++k;
     v[k] = q;
     z[k] = s;
