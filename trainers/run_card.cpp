@@ -1,5 +1,7 @@
 #include "trainers/run_card.h"
 
+#include <algorithm>
+
 #include <H5public.h>
 
 #include <cstdio>
@@ -42,6 +44,12 @@ void render_identity(std::ostream& out, const RunCardInfo& info, const RunEnviro
       << info.manifest_sha256 << ", key id " << info.manifest.key_id << ") |\n"
       << "| config SHA-256 | " << info.config.sha256 << " |\n"
       << "| wall time | " << fixed(info.summary.value("time_s", 0.0), 1) << " s |\n";
+  const nlohmann::json peak = info.summary.value("peak_rss_mib_per_rank", nlohmann::json::array());
+  if (!peak.empty()) {
+    double largest = 0;
+    for (const auto& mib : peak) largest = std::max(largest, mib.get<double>());
+    out << "| peak memory | " << fixed(largest, 0) << " MiB (largest rank's resident set) |\n";
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/torch.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -484,7 +486,15 @@ TrainResult Run::finish(const std::string& status) {
     }
   }
   TrainResult result{status, run_dir_, {}, flatten(model_->parameters()), flatten(model_->buffers())};
+  // Peak resident memory of every rank (ru_maxrss, KiB on Linux), for sizing jobs: with patches
+  // (segmentation) it is bounded by the patch and batch, not by the volumes.
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const std::vector<std::int64_t> peak_kib =
+      comm_.gather(std::vector<std::int64_t>{static_cast<std::int64_t>(usage.ru_maxrss)}, 0);
   if (!comm_.is_root()) return result;
+  nlohmann::json peak_mib = nlohmann::json::array();
+  for (std::int64_t kib : peak_kib) peak_mib.push_back(static_cast<double>(kib) / 1024.0);
   if (status == "completed") save_model_checkpoint(*model_, run_dir_ + "/checkpoints/final.pt");
   nlohmann::json metrics = nlohmann::json::object();
   add_split_metrics(metrics, "val", val_metrics_);
@@ -504,7 +514,8 @@ TrainResult Run::finish(const std::string& status) {
                     {"device", describe_device(device_)},
                     {"checkpoint", status == "completed" ? "checkpoints/final.pt" : "checkpoints/last.pt"},
                     {"time_s", seconds_since(start_)},
-                    {"timings_ms_per_step", timings_.to_json()}};
+                    {"timings_ms_per_step", timings_.to_json()},
+                    {"peak_rss_mib_per_rank", peak_mib}};
   if (status == "stopped") result.summary["stop_signal"] = stop_signal_number();
   run_->write_summary(result.summary);
   RunCardInfo card{config_, manifest_, manifest_hash_, comm_.size(), threads_, result.summary};

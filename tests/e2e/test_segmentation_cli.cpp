@@ -81,6 +81,9 @@ TEST_F(SegmentationCli, BrainExtractionOnColin27SlabsTrainsOnTwoRanksAndPredicts
   const auto summary = nlohmann::json::parse(read_all(dir_ + "/run/summary.json"));
   EXPECT_EQ(summary["task"], "segmentation");
   EXPECT_EQ(summary["world_size"], 2);
+  ASSERT_EQ(summary["peak_rss_mib_per_rank"].size(), 2u) << summary.dump();
+  for (const auto& mib : summary["peak_rss_mib_per_rank"]) EXPECT_GT(mib.get<double>(), 10.0);
+  EXPECT_NE(read_all(dir_ + "/run/run_card.md").find("| peak memory | "), std::string::npos);
   const auto& metrics = summary["metrics"];
   // At 4 mm the top and bottom slabs hold slivers of brain that this small, short run misses
   // (the 2 mm reproduction, configs/repro/colin27-brain-extraction.yaml, reaches 0.94): this
