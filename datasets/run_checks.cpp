@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/config/models.h"
 #include "core/config/tasks.h"
 #include "core/error.h"
 #include "privacy/data_keys.h"
@@ -59,6 +60,13 @@ std::vector<std::string> run_problems(const Config& config, const Manifest& mani
   std::vector<std::string> problems;
   try {
     resolve_monitor(config, manifest);
+  } catch (const UserError& e) {
+    problems.emplace_back(e.what());
+  }
+  // The model against the shards' task, as the trainer checks it at set-up.
+  try {
+    check_model_serves(config.model.name, manifest.task, config.data.shard_dir,
+                       config.origin_of("model.name"));
   } catch (const UserError& e) {
     problems.emplace_back(e.what());
   }

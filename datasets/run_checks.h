@@ -23,9 +23,9 @@ struct MonitorChoice {
 // shard directory. test/ metrics are never monitored (they would select on the test split).
 MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest);
 
-// Every problem found (each once, each saying what to change): the monitor, the global batch
-// against the train split and the rank count, encrypted shards without a key, a data key of
-// another dataset. `ranks`: the job's rank count (0 = unknown, not checked).
+// Every problem found (each once, each saying what to change): the monitor, the model against
+// the shards' task, the global batch against the train split and the rank count, encrypted
+// shards without a key, a data key of another dataset. `ranks`: the job's rank count (0 = unknown, not checked).
 std::vector<std::string> run_problems(const Config& config, const Manifest& manifest, int ranks);
 
 }  // namespace galien

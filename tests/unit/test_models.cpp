@@ -268,4 +268,11 @@ TEST(Models, ImageModelsNeedAnImageInTheBatch) {
 }
 
 }  // namespace
+// The model catalog (tasks per model, no LibTorch: launch checks) and the registry (how to
+// build each) must name the same models.
+TEST(ModelCatalog, NamesTheSameModelsAsTheRegistry) {
+  EXPECT_EQ(catalog_model_names(), model_names());
+  for (const std::string& name : model_names()) EXPECT_FALSE(model_tasks(name).empty()) << name;
+}
+
 }  // namespace galien

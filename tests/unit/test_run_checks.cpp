@@ -52,6 +52,18 @@ TEST(RunChecks, AChosenValMetricWithoutValAndAnyTestMetricAreRefused) {
                   "trainer.monitor 'test/auc': choosing the best model on the test split leaks it");
 }
 
+TEST(RunChecks, AModelForAnotherTaskIsReportedBeforeStart) {
+  Config config = config_for("runs/shards/seg");
+  config.model.name = "unet3d";
+  Manifest manifest = manifest_with({"train", "val"});  // a classification dataset
+  const std::vector<std::string> problems = run_problems(config, manifest, 2);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_CONTAINS(problems[0], "model.name unet3d serves segmentation, but the shards in "
+                               "runs/shards/seg hold a classification dataset");
+  manifest.task = "segmentation";
+  EXPECT_TRUE(run_problems(config, manifest, 2).empty());
+}
+
 TEST(RunChecks, EveryProblemIsReportedOnceBeforeStart) {
   Config config = config_for("runs/shards/small");
   config.trainer.monitor = "val/auc";
