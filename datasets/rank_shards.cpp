@@ -223,16 +223,18 @@ void RankShards::gather_masks(const std::vector<SampleRef>& samples, std::int64_
   const auto n = static_cast<std::size_t>(image_shape_.empty() ? 0 : product(image_shape_, 1));
   std::vector<std::uint8_t> mask(n);
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    const ShardReader& reader = reader_of(samples[i], "/mask");
-    if (!reader.has_mask())
-      GALIEN_USER_ERROR("shard " << shard_name(samples[i].shard) << " has no /mask "
-                        << "(segmentation labels): use a dataset sharded with masks");
-    {
-      std::lock_guard<std::mutex> lock(hdf5_mutex());
-      reader.read_mask(samples[i].index, mask.data());
-    }
+    read_mask(samples[i], mask.data());
     for (std::size_t k = 0; k < n; ++k) out[i * n + k] = mask[k];
   }
+}
+
+void RankShards::read_mask(const SampleRef& sample, std::uint8_t* out) const {
+  const ShardReader& reader = reader_of(sample, "/mask");
+  if (!reader.has_mask())
+    GALIEN_USER_ERROR("shard " << shard_name(sample.shard) << " has no /mask "
+                      << "(segmentation labels): use a dataset sharded with masks");
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  reader.read_mask(sample.index, out);
 }
 
 std::vector<SampleRef> RankShards::all_owned_samples() const { return owned_samples_; }

@@ -75,6 +75,8 @@ class RankShards {
   bool has_mask() const { return has_mask_; }
   // product(image_shape()) / C label values per sample.
   void gather_masks(const std::vector<SampleRef>& samples, std::int64_t* out) const;
+  // One sample's mask as stored (uint8 labels, product(image_shape()) / C of them).
+  void read_mask(const SampleRef& sample, std::uint8_t* out) const;
   // The case's real size (D, H, W) on the stored grid; the whole stored size for shards whose
   // cases all have it.
   std::array<std::int64_t, 3> extent(const SampleRef& sample) const;

@@ -53,6 +53,31 @@ std::optional<std::string> orientation_code(const AxisDirections& directions) {
   return code;
 }
 
+// Rewrites v's voxels (every channel) as the axes (W, H, D order) of `size`, output voxel
+// (i, j, k) reading stored offset origin + i step[0] + j step[1] + k step[2]; `spacing` is the
+// output axes' (W, H, D). No voxels (a header read alone): only sizes and spacing change.
+static void permute_axes(Volume& v, const std::array<std::int64_t, 3>& size,
+                  const std::array<std::int64_t, 3>& step, std::int64_t origin,
+                  const std::array<double, 3>& spacing) {
+  std::vector<float> out(v.voxels.size());
+  const std::int64_t volume = v.spatial_size();
+  std::size_t n = 0;
+  for (std::int64_t c = 0; c < v.channels && !v.voxels.empty(); ++c) {
+    const float* in = v.voxels.data() + c * volume + origin;
+    for (std::int64_t k = 0; k < size[2]; ++k) {
+      for (std::int64_t j = 0; j < size[1]; ++j) {
+        const float* row = in + k * step[2] + j * step[1];
+        for (std::int64_t i = 0; i < size[0]; ++i) out[n++] = row[i * step[0]];
+      }
+    }
+  }
+  v.voxels = std::move(out);
+  v.width = size[0];
+  v.height = size[1];
+  v.depth = size[2];
+  v.spacing = {spacing[2], spacing[1], spacing[0]};
+}
+
 bool reorient_to_ras(Volume& v, const AxisDirections& directions) {
   std::optional<AxisMap> map = map_axes(directions);
   if (!map) return false;
@@ -76,24 +101,7 @@ bool reorient_to_ras(Volume& v, const AxisDirections& directions) {
     step[w] = map->reversed[a] ? -stride[a] : stride[a];
     if (map->reversed[a]) origin += (size[a] - 1) * stride[a];
   }
-  std::vector<float> out(v.voxels.size());
-  const std::int64_t volume = v.spatial_size();
-  std::size_t n = 0;
-  // No voxels (a header read alone): only the sizes and spacing below move.
-  for (std::int64_t c = 0; c < v.channels && !v.voxels.empty(); ++c) {
-    const float* in = v.voxels.data() + c * volume + origin;
-    for (std::int64_t k = 0; k < out_size[2]; ++k) {
-      for (std::int64_t j = 0; j < out_size[1]; ++j) {
-        const float* row = in + k * step[2] + j * step[1];
-        for (std::int64_t i = 0; i < out_size[0]; ++i) out[n++] = row[i * step[0]];
-      }
-    }
-  }
-  v.voxels = std::move(out);
-  v.width = out_size[0];
-  v.height = out_size[1];
-  v.depth = out_size[2];
-  v.spacing = {spacing[from[2]], spacing[from[1]], spacing[from[0]]};
+  permute_axes(v, out_size, step, origin, {spacing[from[0]], spacing[from[1]], spacing[from[2]]});
   return true;
 }
 
@@ -161,23 +169,7 @@ bool restore_source_orientation(Volume& v, const std::string& code) {
     step[a] = map.reversed[a] ? -stride[w] : stride[w];
     if (map.reversed[a]) origin += (size[w] - 1) * stride[w];
   }
-  std::vector<float> out(v.voxels.size());
-  const std::int64_t volume = v.spatial_size();
-  std::size_t n = 0;
-  for (std::int64_t c = 0; c < v.channels; ++c) {
-    const float* in = v.voxels.data() + c * volume + origin;
-    for (std::int64_t k = 0; k < out_size[2]; ++k) {
-      for (std::int64_t j = 0; j < out_size[1]; ++j) {
-        const float* row = in + k * step[2] + j * step[1];
-        for (std::int64_t i = 0; i < out_size[0]; ++i) out[n++] = row[i * step[0]];
-      }
-    }
-  }
-  v.voxels = std::move(out);
-  v.width = out_size[0];
-  v.height = out_size[1];
-  v.depth = out_size[2];
-  v.spacing = {out_spacing[2], out_spacing[1], out_spacing[0]};
+  permute_axes(v, out_size, step, origin, out_spacing);
   return true;
 }
 

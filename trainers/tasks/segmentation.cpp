@@ -254,9 +254,8 @@ class Segmentation : public TrainingTask {
     const std::int64_t voxels = stored_[0] * stored_[1] * stored_[2];
     out.image.resize(static_cast<std::size_t>(channels_ * voxels));
     shards.gather_images({sample}, out.image.data());
-    std::vector<std::int64_t> labels(static_cast<std::size_t>(voxels));
-    shards.gather_masks({sample}, labels.data());
-    out.mask.assign(labels.begin(), labels.end());
+    out.mask.resize(static_cast<std::size_t>(voxels));
+    shards.read_mask(sample, out.mask.data());  // the stored bytes, no int64 copy
     out.extent = shards.extent(sample);
   }
 
