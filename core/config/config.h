@@ -104,6 +104,7 @@ struct OptimConfig {
   double min_learning_rate = 0.0;                 // optim.min_learning_rate: cosine/plateau floor
   int linear_scaling_batch = 0;                   // optim.linear_scaling_batch: 0 = off, else lr *= batch_size / this
   double clip_grad_norm = 0.0;                    // optim.clip_grad_norm: 0 = off; global L2 norm over all ranks
+  bool fused = true;                              // optim.fused: one update over a flat parameter buffer; false = LibTorch's optimiser
 };
 
 struct TrainerConfig {
@@ -130,7 +131,10 @@ struct TrainerConfig {
   std::string device = "auto";                    // trainer.device: auto | cpu | cuda
   std::string precision = "fp32";                 // trainer.precision: fp32 | bf16 (forward under autocast)
   int prefetch_batches = 2;                       // trainer.prefetch_batches: batches prepared ahead per rank
-  bool evaluate_train = false;                    // trainer.evaluate_train: final train-split metrics too
+  bool evaluate_train = false;                    // trainer.evaluate_train: final train-split metrics too (= train in eval_splits)
+  std::vector<std::string> eval_splits{"val", "test"};  // trainer.eval_splits: splits evaluated (train, val, test)
+  bool patient_metrics = false;                   // trainer.patient_metrics: classification metrics on each patient's mean probability too
+  std::string shard_reader = "auto";              // trainer.shard_reader: auto | chunk_index | hdf5
   bool channels_last = false;                     // trainer.channels_last: NHWC convolution weights and images
   // Segmentation (trainers/tasks/segmentation.cpp, docs/training.md "Segmentation").
   std::vector<std::int64_t> patch_size;           // trainer.patch_size: [D, H, W] or [H, W]; [] = the stored volume

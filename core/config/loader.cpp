@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "core/config/config.h"
 #include "core/config/schema.h"
@@ -264,6 +265,16 @@ void check_cross_fields(const Config& config) {
   // the task the shards hold.
   if (config.trainer.loss != kAutoLoss)
     resolve_task_loss(data.task, config.trainer.loss, at({"trainer.loss"}));
+  std::set<std::string> eval_splits;
+  for (const std::string& split : config.trainer.eval_splits) {
+    if (split != "train" && split != "val" && split != "test")
+      GALIEN_USER_ERROR(at({"trainer.eval_splits"})
+                        << ": trainer.eval_splits lists '" << split
+                        << "': the splits are train, val and test");
+    if (!eval_splits.insert(split).second)
+      GALIEN_USER_ERROR(at({"trainer.eval_splits"})
+                        << ": trainer.eval_splits lists '" << split << "' twice");
+  }
   const OptimConfig& optim = config.optim;
   if (optim.nesterov && optim.name != "sgd")
     GALIEN_USER_ERROR(at({"optim.nesterov", "optim.name"})

@@ -350,6 +350,9 @@ const std::vector<FieldSpec>& config_schema() {
       field("optim.linear_scaling_batch",
             member(&Config::optim, &OptimConfig::linear_scaling_batch), closed(0, 100000000),
             "linear scaling rule: lr *= batch_size / this (0 = off)"),
+      field("optim.fused", member(&Config::optim, &OptimConfig::fused),
+            "parameters as views of one flat buffer, updated in one pass (same numerics as "
+            "LibTorch's Adam/AdamW/SGD); false = LibTorch's per-parameter optimiser"),
       field("optim.clip_grad_norm", member(&Config::optim, &OptimConfig::clip_grad_norm),
             closed(0, 1e9), "clip the global gradient L2 norm (0 = off)"),
 
@@ -411,6 +414,17 @@ const std::vector<FieldSpec>& config_schema() {
       field("trainer.evaluate_train", member(&Config::trainer, &TrainerConfig::evaluate_train),
             "also evaluate the final model on the train split (train/* metrics, "
             "predictions-train.csv): in-sample figures such as OLS R^2"),
+      field("trainer.eval_splits", member(&Config::trainer, &TrainerConfig::eval_splits),
+            "splits evaluated with the final (and best) model: any of train, val, test; train "
+            "gives in-sample train/* metrics (the apparent C or AUC of classical papers); val "
+            "is also evaluated every epoch when listed"),
+      field("trainer.patient_metrics", member(&Config::trainer, &TrainerConfig::patient_metrics),
+            "classification with several samples per patient: also report metrics on each "
+            "patient's mean probability (<split>/patient/<metric>)"),
+      field("trainer.shard_reader", member(&Config::trainer, &TrainerConfig::shard_reader),
+            one_of({"auto", "chunk_index", "hdf5"}),
+            "chunk_index: large sequential reads through the shard's chunk index (format 1.4+); "
+            "hdf5: one HDF5 read per sample; auto: chunk_index when the shard has one"),
       field("trainer.channels_last", member(&Config::trainer, &TrainerConfig::channels_last),
             "2-D convolution weights and images in channels-last (NHWC) memory order: faster "
             "convolutions on GPUs"),
