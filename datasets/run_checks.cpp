@@ -1,5 +1,6 @@
 #include "datasets/run_checks.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/config/models.h"
@@ -12,22 +13,42 @@ namespace {
 
 constexpr const char* kDefaultMonitor = "val/loss";
 
+// Why there are no val metrics, and what to change, for the monitor's messages.
+std::string no_val_reason(const Config& config, const Manifest& manifest) {
+  if (has_split(manifest, "val")) return "trainer.eval_splits leaves out val";
+  return config.data.shard_dir + " has no val split";
+}
+
+std::string no_val_remedy(const Manifest& manifest) {
+  return has_split(manifest, "val") ? "add val to trainer.eval_splits"
+                                    : "re-shard with data.split.val > 0";
+}
+
 }  // namespace
+
+bool evaluates_split(const Config& config, const Manifest& manifest, const std::string& split) {
+  const TrainerConfig& t = config.trainer;
+  const bool listed =
+      std::find(t.eval_splits.begin(), t.eval_splits.end(), split) != t.eval_splits.end() ||
+      (split == "train" && t.evaluate_train);
+  return listed && has_split(manifest, split);
+}
 
 MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest) {
   const TrainerConfig& t = config.trainer;
   MonitorChoice choice{t.monitor, t.monitor_mode, ""};
+  const bool has_val = evaluates_split(config, manifest, "val");
   // Left at its default, the monitor is the task's (segmentation: val/dice, max).
   const TaskInfo* task = find_task(manifest.task);
   const bool default_monitor = t.monitor == kDefaultMonitor && t.monitor_mode == "min" &&
                                !config.origins.count("trainer.monitor") &&
                                !config.origins.count("trainer.monitor_mode");
-  if (default_monitor && task && !has_split(manifest, "val")) {
+  if (default_monitor && task && !has_val) {
     choice.metric = "train/loss";
     choice.mode = "min";
-    choice.note = config.data.shard_dir + " has no val split: best.pt, early stopping and the "
+    choice.note = no_val_reason(config, manifest) + ": best.pt, early stopping and the "
                   "plateau schedule follow train/loss (trainer.monitor's default " +
-                  task->monitor + " needs a val split; re-shard with data.split.val > 0 to "
+                  task->monitor + " needs a val split; " + no_val_remedy(manifest) + " to "
                   "select on held-out data)";
     return choice;
   }
@@ -40,12 +61,16 @@ MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest) {
     GALIEN_USER_ERROR("trainer.monitor '" << t.monitor << "': choosing the best model on the test "
                       << "split leaks it into training; monitor a val/ or train/ metric");
   }
-  if (t.monitor.rfind("val/", 0) == 0 && !has_split(manifest, "val")) {
+  if (t.monitor.rfind("val/", 0) == 0 && !has_val) {
     if (t.monitor == kDefaultMonitor && t.monitor_mode == "min") {
       choice.metric = "train/loss";
-      choice.note = config.data.shard_dir + " has no val split: best.pt, early stopping and the "
+      choice.note = no_val_reason(config, manifest) + ": best.pt, early stopping and the "
                     "plateau schedule follow train/loss (trainer.monitor's default val/loss needs "
-                    "a val split; re-shard with data.split.val > 0 to select on held-out data)";
+                    "a val split; " + no_val_remedy(manifest) + " to select on held-out data)";
+    } else if (has_split(manifest, "val")) {
+      GALIEN_USER_ERROR("trainer.monitor '" << t.monitor << "' needs val metrics, and "
+                        << "trainer.eval_splits leaves out val: add val to trainer.eval_splits, "
+                        << "or set trainer.monitor: train/loss");
     } else {
       GALIEN_USER_ERROR("trainer.monitor '" << t.monitor << "' needs a val split, and "
                         << config.data.shard_dir << " has none (it was sharded with "
@@ -56,8 +81,21 @@ MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest) {
   return choice;
 }
 
+void check_patient_metrics(const Config& config, const Manifest& manifest) {
+  if (config.trainer.patient_metrics && manifest.task != "classification")
+    GALIEN_USER_ERROR(config.origin_of("trainer.patient_metrics")
+                      << ": trainer.patient_metrics is for classification (a patient's mean "
+                      << "probability), and " << config.data.shard_dir << " holds a "
+                      << manifest.task << " dataset: remove the key");
+}
+
 std::vector<std::string> run_problems(const Config& config, const Manifest& manifest, int ranks) {
   std::vector<std::string> problems;
+  try {
+    check_patient_metrics(config, manifest);
+  } catch (const UserError& e) {
+    problems.emplace_back(e.what());
+  }
   try {
     resolve_monitor(config, manifest);
   } catch (const UserError& e) {

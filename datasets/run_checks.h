@@ -18,10 +18,18 @@ struct MonitorChoice {
   std::string note;    // said once when the metric is not the configured one; "" otherwise
 };
 
-// trainer.monitor against the splits present: with no val split, the default val/loss falls
+// Whether a run evaluates `split`: the shards hold it and trainer.eval_splits lists it (train
+// also with trainer.evaluate_train). val is evaluated every epoch, test and train at the end.
+bool evaluates_split(const Config& config, const Manifest& manifest, const std::string& split);
+
+// trainer.monitor against the splits evaluated: with no val split (or val left out of
+// trainer.eval_splits), the default val/loss falls
 // back to train/loss (with a note); any other val/ metric is an error naming the key and the
 // shard directory. test/ metrics are never monitored (they would select on the test split).
 MonitorChoice resolve_monitor(const Config& config, const Manifest& manifest);
+
+// trainer.patient_metrics on a dataset that is not classification: UserError naming the key.
+void check_patient_metrics(const Config& config, const Manifest& manifest);
 
 // Every problem found (each once, each saying what to change): the monitor, the model against
 // the shards' task, the global batch against the train split and the rank count, encrypted

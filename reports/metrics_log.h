@@ -13,6 +13,9 @@ struct MetricsLog {
   // Every numeric key but "epoch" ("train/loss", "val/auc", "learning_rate", ...), one value
   // per epoch; NaN where the record had null or lacked the key.
   std::map<std::string, std::vector<double>> values;
+  // The record marked "final": 1 that a completed run appends last (the final model's test/ and
+  // train/ metrics, trainer.eval_splits); empty when there is none. Not part of the curves.
+  std::map<std::string, double> final_metrics;
 };
 
 // UserError naming path:line for a line that is not a JSON object, lacks a numeric "epoch", or

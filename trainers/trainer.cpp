@@ -128,6 +128,8 @@ class Run {
   double monitored(const nlohmann::json& record) const;
   double fold_loss();  // moves the on-device loss accumulator into state_ (one device sync)
   void write_predictions(const std::string& split, const Evaluation& evaluation) const;
+  void append_final_metrics(const std::map<std::string, double>& test,
+                            const std::map<std::string, double>& train) const;
 
   const Config& config_;
   const TrainerConfig& tc_;
@@ -202,9 +204,10 @@ void Run::set_up() {
   // Before step 1: a monitor the splits cannot give fails now, not at the end of epoch 1.
   monitor_ = resolve_monitor(config_, manifest_);
   if (!monitor_.note.empty()) log::info0("{}", monitor_.note);
-  if (has_split(manifest_, "val"))
+  // Only the splits trainer.eval_splits asks for are read (and so in the audit log).
+  if (evaluates_split(config_, manifest_, "val"))
     val_ = std::make_unique<RankShards>(dir, manifest_, "val", comm_.size(), comm_.rank(), key);
-  if (has_split(manifest_, "test"))
+  if (evaluates_split(config_, manifest_, "test"))
     test_ = std::make_unique<RankShards>(dir, manifest_, "test", comm_.size(), comm_.rank(), key);
   record_shards_read();
   task_ = make_task(config_, manifest_, train_->image_shape(), dir, comm_, device_);
@@ -479,7 +482,7 @@ TrainResult Run::finish(const std::string& status) {
       test_metrics = test.metrics;
       write_predictions("test", test);
     }
-    if (tc_.evaluate_train) {
+    if (evaluates_split(config_, manifest_, "train")) {
       const Evaluation train = evaluate_split(*model_, *train_, *task_, comm_, device_);
       train_metrics = train.metrics;
       write_predictions("train", train);
@@ -500,6 +503,7 @@ TrainResult Run::finish(const std::string& status) {
   add_split_metrics(metrics, "val", val_metrics_);
   add_split_metrics(metrics, "test", test_metrics);
   add_split_metrics(metrics, "train", train_metrics);
+  if (!test_metrics.empty() || !train_metrics.empty()) append_final_metrics(test_metrics, train_metrics);
   result.summary = {{"status", status},
                     {"task", task_->name()},
                     {"loss", task_->loss().name},
@@ -522,6 +526,23 @@ TrainResult Run::finish(const std::string& status) {
   run_->write_text("run_card.md", render_run_card(card));
   log::info0("{}: {} -> {}", status, metrics.dump(), run_dir_);
   return result;
+}
+
+// The final model's test/ and train/ metrics as the last record of metrics.jsonl, marked
+// "final": 1 (reports/metrics_log.h keeps it out of the learning curves: its train/loss is the
+// final model's evaluated loss, not the epoch's running mean), and in TensorBoard. Rank 0 only.
+void Run::append_final_metrics(const std::map<std::string, double>& test,
+                               const std::map<std::string, double>& train) const {
+  nlohmann::json record{{"epoch", state_.epoch}, {"step", state_.step}, {"final", 1}};
+  add_split_metrics(record, "test", test);
+  add_split_metrics(record, "train", train);
+  run_->append_metrics(record);
+  std::map<std::string, double> scalars;
+  for (const auto& [key, x] : record.items())
+    if (key != "epoch" && key != "step" && key != "final")
+      scalars["final/" + key] = x.is_null() ? std::nan("") : x.get<double>();
+  tensorboard_->add_scalars(scalars, state_.step);
+  tensorboard_->flush();
 }
 
 // predictions-<split>.csv: one row per sample keyed by pseudonym, for the data controller to

@@ -149,4 +149,66 @@ TEST_F(CliEndToEnd, OneShardServesOneTwoAndThreeRanksWithTheSameMetrics) {
   }
 }
 
+// A longitudinal table (several visits per patient, each with its own outcome): rows are
+// samples, patients the groups; trainer.eval_splits [train, test] gives in-sample train/ metrics
+// and no val evaluation, trainer.patient_metrics the metrics on each patient's mean probability.
+TEST_F(CliEndToEnd, LongitudinalTableGivesTrainAndPatientMetrics) {
+  ASSERT_EQ(run("keygen " + kDir + "/demo.key").code, 0);
+  {
+    std::ofstream csv(kDir + "/visits.csv");
+    csv << "patient_id,visit,age,hba1c,outcome\n";
+    std::uint32_t state = 12345;
+    auto next = [&] { state = state * 1664525u + 1013904223u; return (state >> 8) / 16777216.0; };
+    for (int p = 0; p < 120; ++p) {
+      const int visits = 1 + p % 4;
+      const double age = 40 + 30 * next();
+      for (int v = 0; v < visits; ++v) {
+        const double hba1c = 5 + 4 * next();
+        csv << "P" << 1000 + p << "," << v << "," << age << "," << hba1c << ","
+            << (hba1c + 0.5 * next() > 7.2 ? 1 : 0) << "\n";
+      }
+    }
+  }
+  {
+    std::ofstream yaml(kDir + "/visits.yaml");
+    yaml << "data:\n  csv: " << kDir << "/visits.csv\n  patient_id: patient_id\n"
+         << "  label: outcome\n  numeric: [age, hba1c]\n  drop: [visit]\n  shard_dir: " << kDir
+         << "/shards\n  split: {val: 0.2, test: 0.2, seed: 3}\n"
+         << "privacy:\n  key_file: " << kDir << "/demo.key\n"
+         << "model:\n  name: mlp\n  hidden: [16]\n"
+         << "trainer:\n  epochs: 3\n  batch_size: 16\n  run_dir: " << kDir << "/runs/visits\n"
+         << "  eval_splits: [train, test]\n  patient_metrics: true\n";
+  }
+  Output shard = run("shard " + kDir + "/visits.yaml");
+  ASSERT_EQ(shard.code, 0) << shard.text;
+  std::ifstream manifest_in(kDir + "/shards/manifest.json");
+  const auto manifest = nlohmann::json::parse(manifest_in);
+  const auto& test_split = manifest["splits"]["test"];
+  ASSERT_LT(test_split["num_patients"].get<int>(), test_split["num_samples"].get<int>());
+
+  Output launch = run("launch " + kDir + "/visits.yaml --ranks 2");
+  ASSERT_EQ(launch.code, 0) << launch.text;
+  EXPECT_NE(launch.text.find("trainer.eval_splits leaves out val: best.pt"), std::string::npos)
+      << launch.text;
+  std::ifstream in(kDir + "/runs/visits/summary.json");
+  ASSERT_TRUE(in) << launch.text;
+  const auto metrics = nlohmann::json::parse(in)["metrics"];
+  for (const char* name : {"train/accuracy", "train/auc", "train/patient/auc", "test/auc",
+                           "test/patient/auc", "test/patient/accuracy"})
+    EXPECT_TRUE(metrics.contains(name)) << name << " missing: " << metrics.dump(2);
+  for (const auto& item : metrics.items())
+    EXPECT_NE(item.key().rfind("val/", 0), 0u) << "val evaluated though left out: " << item.key();
+  EXPECT_EQ(metrics["test/patient/patients"].get<int>(), test_split["num_patients"].get<int>());
+  EXPECT_GT(metrics["test/patient/mixed_label_patients"].get<int>(), 0);
+  // The final record of metrics.jsonl: marked final, with the train/ metrics of the final model.
+  std::ifstream log(kDir + "/runs/visits/metrics.jsonl");
+  std::string line, last;
+  while (std::getline(log, line))
+    if (!line.empty()) last = line;
+  const auto final_record = nlohmann::json::parse(last);
+  EXPECT_EQ(final_record["final"], 1) << last;
+  EXPECT_TRUE(final_record.contains("train/patient/auc")) << last;
+  EXPECT_DOUBLE_EQ(final_record["test/auc"].get<double>(), metrics["test/auc"].get<double>());
+}
+
 }  // namespace

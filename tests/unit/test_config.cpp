@@ -134,6 +134,18 @@ TEST(ConfigErrors, UnknownKeyNamesFileLineColumnAndSuggestion) {
                                            "did you mean 'learning_rate'?");
 }
 
+TEST(ConfigErrors, EvalSplitsNameTheSplitsOnceEach) {
+  std::string dir = test_dir();
+  std::string path = write(dir, "x.yaml", "trainer:\n  eval_splits: [train, test]\n");
+  EXPECT_EQ(load_config(path).trainer.eval_splits, (std::vector<std::string>{"train", "test"}));
+  EXPECT_EQ(load_config(write(dir, "d.yaml", "{}\n")).trainer.eval_splits,
+            (std::vector<std::string>{"val", "test"}));
+  EXPECT_CONTAINS(load_error(write(dir, "bad.yaml", "trainer:\n  eval_splits: [train, valid]\n")),
+                  "trainer.eval_splits lists 'valid': the splits are train, val and test");
+  EXPECT_CONTAINS(load_error(path, {"trainer.eval_splits=[test, test]"}),
+                  "trainer.eval_splits lists 'test' twice");
+}
+
 TEST(ConfigErrors, UnknownKeyFarFromAnyListsValidKeys) {
   std::string path = write(test_dir(), "x.yaml", "optim:\n  lr: 0.1\n");
   EXPECT_CONTAINS(load_error(path), "valid keys: name, learning_rate, momentum, nesterov, "

@@ -84,5 +84,42 @@ TEST(RunChecks, EveryProblemIsReportedOnceBeforeStart) {
   EXPECT_TRUE(run_problems(config, manifest, 2).empty());
 }
 
+TEST(RunChecks, EvalSplitsChooseWhatIsEvaluatedAndTheMonitorFollows) {
+  Config config = config_for("runs/shards/all");
+  const Manifest all = manifest_with({"train", "val", "test"});
+  // Default [val, test]: train only with trainer.evaluate_train (kept as its synonym).
+  EXPECT_TRUE(evaluates_split(config, all, "val"));
+  EXPECT_TRUE(evaluates_split(config, all, "test"));
+  EXPECT_FALSE(evaluates_split(config, all, "train"));
+  config.trainer.evaluate_train = true;
+  EXPECT_TRUE(evaluates_split(config, all, "train"));
+  // A listed split the shards lack is not evaluated.
+  config.trainer.eval_splits = {"train", "test"};
+  EXPECT_FALSE(evaluates_split(config, manifest_with({"train", "val"}), "test"));
+  // val left out: the default monitor falls back to train/loss, saying why and what to change.
+  MonitorChoice choice = resolve_monitor(config, all);
+  EXPECT_FALSE(evaluates_split(config, all, "val"));
+  EXPECT_EQ(choice.metric, "train/loss");
+  EXPECT_CONTAINS(choice.note, "trainer.eval_splits leaves out val: best.pt");
+  EXPECT_CONTAINS(choice.note, "add val to trainer.eval_splits");
+  config.trainer.monitor = "val/auc";
+  config.trainer.monitor_mode = "max";
+  EXPECT_CONTAINS(user_error_of([&] { resolve_monitor(config, all); }),
+                  "trainer.monitor 'val/auc' needs val metrics, and trainer.eval_splits leaves "
+                  "out val: add val to trainer.eval_splits");
+}
+
+TEST(RunChecks, PatientMetricsOnAnotherTaskAreReportedBeforeStart) {
+  Config config = config_for("runs/shards/surv");
+  config.trainer.patient_metrics = true;
+  Manifest manifest = manifest_with({"train", "val"});
+  EXPECT_TRUE(run_problems(config, manifest, 1).empty());  // classification
+  manifest.task = "survival";
+  const std::vector<std::string> problems = run_problems(config, manifest, 1);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_CONTAINS(problems[0], "trainer.patient_metrics is for classification (a patient's mean "
+                               "probability), and runs/shards/surv holds a survival dataset");
+}
+
 }  // namespace
 }  // namespace galien

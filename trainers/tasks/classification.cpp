@@ -1,10 +1,12 @@
 // Classification: class logits per sample, /labels from the shards; training loss ce (default)
 // or focal; evaluation: that loss per sample, accuracy, AUC and the rest of
-// classification_metrics (trainers/metrics.h), predictions "label" + "prob_<class>".
+// classification_metrics (trainers/metrics.h), with trainer.patient_metrics the same on each
+// patient's mean probability (trainers/patient_metrics.h), predictions "label" + "prob_<class>".
 #include <torch/torch.h>
 
 #include "core/error.h"
 #include "trainers/metrics.h"
+#include "trainers/patient_metrics.h"
 #include "trainers/tasks/task.h"
 
 namespace galien {
@@ -29,6 +31,7 @@ class Classification : public TrainingTask {
       GALIEN_USER_ERROR(context.shard_dir << "/manifest.json: a classification dataset needs at "
                         << "least 2 classes, found " << spec_.num_classes << "; check data.classes");
     spec_.num_outputs = spec_.num_classes;
+    patient_metrics_ = context.config.trainer.patient_metrics;
     if (context.config.trainer.class_weights == "balanced") {
       eval_class_weights_ = balanced_class_weights(context.manifest);
       class_weights_ = eval_class_weights_.to(context.device);
@@ -52,6 +55,11 @@ class Classification : public TrainingTask {
   void summarise(const EvalValues& all, Evaluation& result) const override {
     const std::vector<float>& probabilities = all.floats[0];
     result.metrics = classification_metrics(probabilities, all.ints, all.floats[1], spec_.num_classes);
+    if (patient_metrics_)  // evaluate_split has put the samples' pseudonyms in first
+      for (const auto& [name, value] :
+           patient_classification_metrics(result.predictions.pseudonyms, probabilities, all.ints,
+                                          all.floats[1], spec_.num_classes))
+        result.metrics[name] = value;
     Predictions& p = result.predictions;
     p.columns.push_back("label");
     p.values.emplace_back(all.ints.begin(), all.ints.end());
@@ -74,6 +82,7 @@ class Classification : public TrainingTask {
  private:
   torch::Tensor class_weights_;       // on the training device; undefined = none
   torch::Tensor eval_class_weights_;  // the same on the CPU, where evaluation computes
+  bool patient_metrics_ = false;      // trainer.patient_metrics: patient/<metric> too
 };
 
 }  // namespace

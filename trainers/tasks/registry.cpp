@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/text.h"
+#include "datasets/run_checks.h"
 #include "models/registry.h"
 
 namespace galien {
@@ -53,6 +54,7 @@ std::unique_ptr<TrainingTask> make_task(const Config& config, const Manifest& ma
   const std::string loss =
       resolve_task_loss(manifest.task, config.trainer.loss, config.origin_of("trainer.loss"));
   check_model_serves(config.model.name, manifest.task, shard_dir, config.origin_of("model.name"));
+  check_patient_metrics(config, manifest);
 
   TaskContext context{config, manifest, shard_dir, {}, loss, comm, device};
   context.spec.task = manifest.task;
