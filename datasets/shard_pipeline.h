@@ -1,5 +1,8 @@
-// `galien shard`: clinical CSV -> drop identifiers -> pseudonymise -> patient-level stratified
-// split -> train-only standardisation -> N HDF5 shards per split + manifest.json.
+// `galien shard`: one pipeline for every dataset. A source (datasets/shard_source.h: a clinical
+// table, or images with an optional table) gives pseudonymised samples grouped by patient; the
+// pipeline splits them by patient, checks that no patient is in two splits (planned, then
+// written), writes N HDF5 shards per split (plain or encrypted), the privacy report, the
+// manifest (last: its presence means the directory is complete) and the audit record.
 #pragma once
 
 #include <string>

@@ -12,7 +12,7 @@
 
 #include "core/config/config.h"
 #include "core/error.h"
-#include "datasets/imaging/image_pipeline.h"
+#include "datasets/shard_pipeline.h"
 #include "privacy/key_file.h"
 #include "privacy/pseudonym.h"
 #include "trainers/comm.h"
@@ -75,7 +75,7 @@ class SegmentationMpi : public ::testing::Test {
       GALIEN_CHECK(std::system(fixture.c_str()) == 0, fixture);
       generate_key_file(kDir + "/test.key");
       write_config();
-      run_image_shard(seg_config("shard"), true);
+      run_shard(seg_config("shard"), true);
     });
   }
   void SetUp() override { ASSERT_EQ(setup_error_, "") << "sharding the NIfTI cases failed"; }

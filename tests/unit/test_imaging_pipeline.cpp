@@ -222,6 +222,11 @@ TEST(ImagingPipeline, DicomJoinsTheClinicalTableByPatient) {
   }
   EXPECT_EQ(samples, 4);
   EXPECT_EQ(series_checked, 2);
+  // The one shard pipeline reads every written image shard's /pseudonym back, as for tables.
+  const auto report = nlohmann::json::parse(read_file(result.shard_dir + "/privacy_report.json"));
+  EXPECT_EQ(report["split_disjointness_verified"],
+            "the /pseudonym of every written shard was read back: 4 samples of 4 patients");
+  EXPECT_EQ(report["patients_in_more_than_one_split"], 0);
 }
 
 TEST(ImagingPipeline, PatientMapNamesThePatientOfEachFolder) {

@@ -1,4 +1,4 @@
-#include "datasets/imaging/image_pipeline.h"
+#include "datasets/imaging/image_shard_source.h"
 
 #include <ctime>
 #include <filesystem>
@@ -17,22 +17,15 @@
 #include "datasets/imaging/png_clinical.h"
 #include "datasets/imaging/segmentation_cases.h"
 #include "datasets/privacy_step.h"
-#include "datasets/shard_store.h"
 #include "datasets/tabular.h"
-#include "privacy/key_file.h"
 #include "privacy/policy.h"
 #include "privacy/pseudonym.h"
-#include "privacy/report.h"
-
-#include "datasets/shard_output.h"
 
 namespace galien {
 namespace {
 
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
-
-
 
 // The clinical table, when data.csv is set (one row per patient), or the PNG labels table (one
 // row per image, `per_image`): the same policy, encoding and pseudonyms as the tabular pipeline.
@@ -210,27 +203,6 @@ ShardData make_shard(const Writer& w, const std::string& split, int index, int c
   return shard;
 }
 
-std::string shard_name(const std::string& split, int index) {
-  char text[32];
-  std::snprintf(text, sizeof text, "-%05d.h5", index);
-  return split + text;
-}
-
-SplitInfo write_split(const Writer& w, const std::string& dir, const std::string& name,
-                      const SplitPart& part, const Manifest& manifest, const DataKeys& keys) {
-  SplitInfo info;
-  info.num_patients = part.num_patients;
-  info.class_counts = part.class_counts;
-  int count = static_cast<int>(part.shards.size());
-  for (int i = 0; i < count; ++i) {
-    ShardData shard = make_shard(w, name, i, count, part.shards[static_cast<std::size_t>(i)]);
-    std::string file = shard_file_name(shard_name(name, i), manifest);
-    info.shards.push_back(store_shard(dir, file, shard, manifest, &keys));
-    info.num_samples += shard.num_samples();
-  }
-  return info;
-}
-
 Json images_json(const ImageSource& source, const ImageLayout& layout, const Config& config,
                  const ImageSamples& samples, const std::map<std::string, SplitPart>& splits) {
   const DataConfig& d = config.data;
@@ -273,7 +245,7 @@ Json images_json(const ImageSource& source, const ImageLayout& layout, const Con
 }
 
 Json privacy_report(const Config& config, const ImageSource& source, const Manifest& manifest,
-                    const Clinical& clinical) {
+                    const Clinical& clinical, const WrittenSplits& written) {
   Json patients = Json::object();
   for (const auto& [name, split] : manifest.splits) patients[name] = split.num_patients;
   Json report = {
@@ -295,7 +267,11 @@ Json privacy_report(const Config& config, const ImageSource& source, const Manif
        "accession numbers, institution and physician names and UIDs are never copied)"},
       {"rejected_rows", manifest.rejected_rows},
       {"patients_per_split", patients},
-      {"split_disjointness_verified", true}};
+      {"patients_in_more_than_one_split", written.patients_in_several_splits},
+      {"split_disjointness_verified",
+       "the /pseudonym of every written shard was read back: " +
+           std::to_string(written.samples_read) + " samples of " +
+           std::to_string(written.patients) + " patients"}};
   if (config.data.task == "segmentation") {
     report["dataset"] = "segmentation: one image and one label mask per case (imagesTr/ + "
                         "labelsTr/); the masks hold only the label values of data.classes; the "
@@ -310,28 +286,9 @@ Json privacy_report(const Config& config, const ImageSource& source, const Manif
   return report;
 }
 
-void verify_no_shared_patients(const std::map<std::string, SplitPart>& splits,
-                               const ImageSamples& samples) {
-  std::map<std::string, std::string> owner;
-  for (const auto& [name, part] : splits) {
-    for (std::int64_t s : part.rows()) {
-      auto [it, inserted] = owner.emplace(samples.pseudonyms[static_cast<std::size_t>(s)], name);
-      // Fixed splits (MedMNIST, idx) make each sample its own patient, so this holds too.
-      GALIEN_CHECK(inserted || it->second == name,
-                   "a patient is in splits " << it->second << " and " << name);
-    }
-  }
-}
-
-
-Manifest describe(const Config& config, const ImageSource& source, const Clinical& clinical,
-                  const ImageSamples& samples, const SecretKey& key) {
-  Manifest m;  // "images" (manifest 1.2) and image shards (shard format 1.1)
-  m.created_utc = utc_now_iso8601();
-  m.galien_version = GALIEN_VERSION;
-  m.key_id = key.key_id();
-  assign_new_dataset_identity(m);  // 1.4: what a data key for this dataset is bound to
-  m.config_sha256 = config.sha256;
+// The manifest's source fields; "images" (manifest 1.2) is added by the caller.
+void describe(Manifest& m, const Config& config, const ImageSource& source,
+              const Clinical& clinical, const ImageSamples& samples) {
   m.source_file = source.source_name;
   m.source_sha256 = source.source_sha256;
   if (clinical.table && !clinical.per_image) {
@@ -350,17 +307,109 @@ Manifest describe(const Config& config, const ImageSource& source, const Clinica
   for (const auto& [reason, count] : samples.rejected) m.rejected_rows[reason] += count;
   m.classes = samples.classes;
   if (config.data.task == "segmentation") m.task = "segmentation";
-  m.cv = cv_info(config.data);
-  if (config.privacy.encrypt) m.encryption = new_encryption_info();
-  return m;
 }
+
+class ImageShardSource : public ShardSource {
+ public:
+  ImageShardSource(const Config& config, const SecretKey& key)
+      : config_(config),
+        policy_(policy_config(config), key),  // checks privacy.* first
+        transform_(config.data),               // checks data.images.* before reading images
+        segmentation_(config.data.task == "segmentation") {
+    Pseudonymizer pseudonymize(key);
+    const bool png = config.data.image_format == "png";
+    if (!png) clinical_ = read_clinical(config, policy_, pseudonymize);
+    source_ = open_image_source(config.data, pseudonymize);
+    if (segmentation_) check_source_has_masks(*source_, config.data);
+    if (png) clinical_ = read_labels_table(config, policy_, pseudonymize, *source_);
+    if (clinical_.per_image && clinical_.table) {
+      samples_ = join_rows_by_line(*source_, *clinical_.table);
+    } else {  // a per-patient table, or no clinical features
+      samples_ = join_samples(*source_, clinical_.table ? &*clinical_.table : nullptr,
+                              clinical_.pseudonyms);
+    }
+    if (segmentation_) {
+      // /label is 0 for every case (one class for the split's stratification); the masks are
+      // the target, their values named by data.classes.
+      samples_.classes = config.data.classes;
+      seg_.classes = config.data.classes;
+    }
+  }
+
+  const PseudonymisationPolicy& policy() const override { return policy_; }
+
+  std::map<std::string, SplitPart> split() override {
+    return split_samples(*source_, samples_, config_.data);
+  }
+
+  const std::string& pseudonym(const std::string& /*split*/, std::int64_t sample) const override {
+    // Fixed splits (MedMNIST, idx) make each sample its own patient.
+    return samples_.pseudonyms[static_cast<std::size_t>(sample)];
+  }
+
+  void prepare(const std::map<std::string, SplitPart>& splits) override {
+    standardise(clinical_, samples_, splits.at("train"));
+    if (transform_.own_size()) {
+      // A pass over the headers first: every case is padded to the largest stored size.
+      CaseSizes sizes = measure_cases(*source_, samples_, transform_);
+      layout_ = transform_.layout(sizes.first, sizes.largest);
+      seg_.stored = std::move(sizes.stored);
+    } else {
+      layout_ = transform_.layout(source_->load(samples_.items.front()).image);
+    }
+    writer_ = std::make_unique<Writer>(Writer{*source_, samples_, clinical_, transform_, layout_,
+                                              config_.data, segmentation_ ? &seg_ : nullptr});
+  }
+
+  void describe(Manifest& m, const std::map<std::string, SplitPart>& splits) const override {
+    galien::describe(m, config_, *source_, clinical_, samples_);
+    m.images = images_json(*source_, layout_, config_, samples_, splits).dump();
+  }
+
+  ShardData make_shard(const std::string& split, int index, int count,
+                       const std::vector<std::int64_t>& members) const override {
+    return galien::make_shard(*writer_, split, index, count, members);
+  }
+
+  void after_write(Manifest& manifest) override {
+    if (!segmentation_) return;
+    // class_counts of a segmentation split: cases in which each class is present.
+    for (auto& [name, info] : manifest.splits) info.class_counts = seg_.cases_with_class.at(name);
+    for (const std::string& name : absent_classes(seg_.classes, seg_.cases_with_class.at("train")))
+      spdlog::warn("shard: class '{}' is absent from every case of the train split: a model "
+                   "cannot learn it; add cases that hold it, or remove it from data.classes",
+                   name);
+  }
+
+  Json privacy_report(const Manifest& manifest, const WrittenSplits& written) const override {
+    return galien::privacy_report(config_, *source_, manifest, clinical_, written);
+  }
+
+  void log_summary(const Manifest& manifest, const std::string& dir) const override {
+    for (const auto& [name, split] : manifest.splits)
+      log::info0("shard: {}: {} images in {} shards", name, split.num_samples, split.shards.size());
+    std::set<std::string> patients(samples_.pseudonyms.begin(), samples_.pseudonyms.end());
+    log::info0("shard: {} images of {} patients, shape {}, key id {}; wrote {}",
+               samples_.items.size(), patients.size(), Json(layout_.shape).dump(),
+               manifest.key_id, dir);
+  }
+
+ private:
+  const Config& config_;
+  PseudonymisationPolicy policy_;
+  ImageTransform transform_;
+  bool segmentation_;
+  Clinical clinical_;
+  std::unique_ptr<ImageSource> source_;
+  ImageSamples samples_;
+  Segmentation seg_;
+  ImageLayout layout_;
+  std::unique_ptr<Writer> writer_;  // once prepared: what make_shard streams pixels through
+};
 
 }  // namespace
 
-ShardResult run_image_shard(const Config& config, bool overwrite) {
-  check_output_dir(config, overwrite);
-  ShardDirLock lock(config.data.shard_dir);  // one run at a time (datasets/shard_output.h)
-  check_output_dir(config, overwrite);
+void check_image_shard_settings(const Config& config) {
   // Image datasets are classification (or multi-label) or segmentation in this version.
   const bool segmentation = config.data.task == "segmentation";
   if (segmentation) check_segmentation_config(config.data);
@@ -371,75 +420,10 @@ ShardResult run_image_shard(const Config& config, bool overwrite) {
   if (!config.data.test_csv.empty())
     GALIEN_USER_ERROR("data.test_csv is for clinical tables; image datasets (data.images.format: "
                       << config.data.image_format << ") cannot take an external test table yet");
-  SecretKey key = load_key_file(config.privacy.key_file, "`galien shard` makes pseudonyms");
-  PseudonymisationPolicy policy(policy_config(config), key);  // checks privacy.* first
-  Pseudonymizer pseudonymize(key);
-  ImageTransform transform(config.data);  // checks data.images.* before reading images
-  const bool png = config.data.image_format == "png";
-  Clinical clinical;
-  if (!png) clinical = read_clinical(config, policy, pseudonymize);
-  std::unique_ptr<ImageSource> source = open_image_source(config.data, pseudonymize);
-  if (segmentation) check_source_has_masks(*source, config.data);
-  if (png) clinical = read_labels_table(config, policy, pseudonymize, *source);
-  ImageSamples samples;
-  if (clinical.per_image && clinical.table) {
-    samples = join_rows_by_line(*source, *clinical.table);
-  } else {  // a per-patient table, or no clinical features
-    samples = join_samples(*source, clinical.table ? &*clinical.table : nullptr,
-                           clinical.pseudonyms);
-  }
-  Segmentation seg;
-  if (segmentation) {
-    // /label is 0 for every case (one class for the split's stratification); the masks are
-    // the target, their values named by data.classes.
-    samples.classes = config.data.classes;
-    seg.classes = config.data.classes;
-  }
-  auto splits = split_samples(*source, samples, config.data);
-  verify_no_shared_patients(splits, samples);
-  standardise(clinical, samples, splits.at("train"));
-  ImageLayout layout;
-  if (transform.own_size()) {
-    // A pass over the headers first: every case is padded to the largest stored size.
-    CaseSizes sizes = measure_cases(*source, samples, transform);
-    layout = transform.layout(sizes.first, sizes.largest);
-    seg.stored = std::move(sizes.stored);
-  } else {
-    layout = transform.layout(source->load(samples.items.front()).image);
-  }
+}
 
-  const std::string& dir = config.data.shard_dir;
-  make_directories(dir);
-  Manifest manifest = describe(config, *source, clinical, samples, key);
-  manifest.images = images_json(*source, layout, config, samples, splits).dump();
-  const DataKeys keys(key);
-  Writer writer{*source, samples, clinical, transform, layout, config.data,
-                segmentation ? &seg : nullptr};
-  for (const auto& [name, part] : splits) {
-    manifest.splits[name] = write_split(writer, dir, name, part, manifest, keys);
-    log::info0("shard: {}: {} images in {} shards", name, manifest.splits[name].num_samples,
-               part.shards.size());
-  }
-  if (segmentation) {
-    // class_counts of a segmentation split: cases in which each class is present.
-    for (auto& [name, info] : manifest.splits) info.class_counts = seg.cases_with_class.at(name);
-    for (const std::string& name : absent_classes(seg.classes, seg.cases_with_class.at("train")))
-      spdlog::warn("shard: class '{}' is absent from every case of the train split: a model "
-                   "cannot learn it; add cases that hold it, or remove it from data.classes",
-                   name);
-  }
-  // manifest.json last: its presence means the directory is complete.
-  Json report = privacy_report(config, *source, manifest, clinical);
-  report.update(policy.report());
-  write_privacy_reports(dir, report);
-  save_manifest(dir, manifest, keys);
-  if (overwrite) remove_stale_shards(dir, manifest);
-  record_shards_created(config, manifest, policy);
-  std::set<std::string> patients(samples.pseudonyms.begin(), samples.pseudonyms.end());
-  log::info0("shard: {} images of {} patients, shape {}, key id {}; wrote {}",
-             samples.items.size(), patients.size(), Json(layout.shape).dump(), manifest.key_id,
-             dir);
-  return {dir, manifest};
+std::unique_ptr<ShardSource> open_image_shard_source(const Config& config, const SecretKey& key) {
+  return std::make_unique<ImageShardSource>(config, key);
 }
 
 }  // namespace galien
