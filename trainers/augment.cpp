@@ -1,6 +1,6 @@
 #include "trainers/augment.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <random>
 

@@ -1,6 +1,6 @@
 #include "trainers/batch_loader.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "core/error.h"
 #include "trainers/tasks/task.h"

@@ -1,6 +1,6 @@
 #include "trainers/buffer_sync.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstring>
 

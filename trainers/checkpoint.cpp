@@ -1,7 +1,7 @@
 #include "trainers/checkpoint.h"
 
 #include <torch/serialize.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <unistd.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 #include "trainers/evaluate.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <sstream>

@@ -1,6 +1,6 @@
 #include "trainers/predict.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "core/error.h"
 #include "core/fs.h"

@@ -1,7 +1,8 @@
 #include "trainers/trainer.h"
 
 #include <torch/nn/functional/loss.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>  // torch::manual_seed
 
 #include <sys/resource.h>
 

@@ -1,6 +1,6 @@
 #include "trainers/segmentation/sliding_window.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>

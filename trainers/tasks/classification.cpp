@@ -2,7 +2,7 @@
 // or focal; evaluation: that loss per sample, accuracy, AUC and the rest of
 // classification_metrics (trainers/metrics.h), with trainer.patient_metrics the same on each
 // patient's mean probability (trainers/patient_metrics.h), predictions "label" + "prob_<class>".
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "core/error.h"
 #include "trainers/metrics.h"

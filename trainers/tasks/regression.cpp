@@ -2,7 +2,7 @@
 // split's mean and standard deviation (the model predicts the standardised value); training loss
 // mse; evaluation in raw units: "loss" (mean squared error of the standardised target, the
 // training loss's scale), "mse", "rmse", "mae", "r2"; predictions "prediction", "target".
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

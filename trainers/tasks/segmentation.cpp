@@ -6,7 +6,7 @@
 // sliding_window.h) and reports, over the split's cases, loss, Dice and HD95 per foreground
 // class and their means (trainers/segmentation/overlap_metrics.h). Predictions: one row per
 // case (Dice and HD95 per class); `galien predict -o DIR` also writes each case's mask.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>

@@ -8,7 +8,7 @@
 // rank evaluates the likelihood of the whole global batch with only its own log-risks attached to
 // the graph, and the summed gradients equal those of one process holding the whole batch: the
 // risk sets span the global batch, not a rank's half of it.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 
