@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -17,15 +16,6 @@
 namespace galien {
 
 namespace fs = std::filesystem;
-
-std::string utc_now_iso8601() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 void check_output_dir(const Config& config, bool overwrite) {
   if (config.data.shard_dir.empty())

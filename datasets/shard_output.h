@@ -6,12 +6,12 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.h"  // utc_now_iso8601, for the manifest stamp
 #include "core/config/config.h"
 #include "datasets/manifest.h"
 
 namespace galien {
 
-std::string utc_now_iso8601();
 // UserError when data.shard_dir is unset, or already holds a manifest and !overwrite.
 void check_output_dir(const Config& config, bool overwrite);
 

@@ -10,9 +10,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
@@ -99,15 +99,6 @@ void write_all(int fd, const std::string& text, const std::string& path) {
   }
 }
 
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 std::string env_or(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
   return value != nullptr && *value != '\0' ? value : fallback;
@@ -161,7 +152,7 @@ Json append_audit_event(const std::string& log_path, const std::string& event,
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) fail_io("stat", log_path);
   auto [seq, prev] = next_link(last_line(file.fd, st.st_size, log_path), log_path);
-  Json entry = {{"seq", seq}, {"prev_sha256", prev}, {"time_utc", utc_now()}, {"event", event}};
+  Json entry = {{"seq", seq}, {"prev_sha256", prev}, {"time_utc", utc_now_iso8601()}, {"event", event}};
   for (const auto& [key, value] : fields.items()) {
     GALIEN_CHECK(!entry.contains(key), "audit event field '" << key << "' is reserved");
     entry[key] = value;

@@ -1,19 +1,13 @@
 #include "trainers/run_dir.h"
 
-#include <ctime>
-
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fs.h"
 
 namespace galien {
 
 std::string default_run_dir(const Config& config) {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &utc);
-  return config.trainer.output_dir + "/" + config.name + "-" + stamp;
+  return config.trainer.output_dir + "/" + config.name + "-" + utc_now_compact();
 }
 
 std::string resolve_run_dir(const Config& config) {

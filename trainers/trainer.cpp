@@ -27,7 +27,7 @@
 #include "trainers/checkpoint.h"
 #include "trainers/device.h"
 #include "trainers/evaluate.h"
-#include "trainers/exit_codes.h"
+#include "core/exit_codes.h"
 #include "trainers/gradient_sync.h"
 #include "trainers/lr_schedule.h"
 #include "trainers/optimizer.h"

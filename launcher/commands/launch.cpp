@@ -18,6 +18,7 @@
 #include "datasets/run_checks.h"
 #include "launcher/commands/commands.h"
 #include "launcher/local_launch.h"
+#include "core/process.h"
 #include "launcher/process.h"
 #include "launcher/slurm/cluster_launch.h"
 #include "launcher/slurm/profile.h"

@@ -12,7 +12,7 @@
 #include "launcher/commands/commands.h"
 #include "launcher/commands/rank_errors.h"
 #include "trainers/comm.h"
-#include "trainers/exit_codes.h"
+#include "core/exit_codes.h"
 #include "trainers/predict.h"
 
 namespace galien::commands {

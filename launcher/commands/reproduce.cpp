@@ -12,12 +12,13 @@
 #include "core/fs.h"
 #include "datasets/shard_pipeline.h"
 #include "launcher/commands/commands.h"
+#include "core/process.h"
 #include "launcher/process.h"
 #include "launcher/reproduce/report.h"
 #include "launcher/reproduce/statistics.h"
 #include "launcher/reproduce/verdict.h"
 #include "privacy/key_file.h"
-#include "trainers/exit_codes.h"
+#include "core/exit_codes.h"
 #include "trainers/run_dir.h"
 
 namespace galien::commands {

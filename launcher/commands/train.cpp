@@ -8,7 +8,7 @@
 #include "launcher/commands/commands.h"
 #include "launcher/commands/rank_errors.h"
 #include "trainers/comm.h"
-#include "trainers/exit_codes.h"
+#include "core/exit_codes.h"
 #include "trainers/trainer.h"
 
 namespace galien::commands {

@@ -32,7 +32,7 @@ struct TrainingJob {
   std::string stage_from;  // shards to copy to the job's scratch; "" = read them in place
 };
 
-// The exit code of `galien train` after a stop at a checkpoint (trainers/exit_codes.h).
+// The exit code of `galien train` after a stop at a checkpoint (core/exit_codes.h).
 constexpr int kTrainStoppedExitCode = 75;
 
 std::string render_training_script(const Profile& profile, const JobResources& job,

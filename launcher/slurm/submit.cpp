@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "launcher/slurm/process.h"
+#include "core/process.h"
 
 namespace galien::slurm {
 namespace {
