@@ -27,6 +27,7 @@
 #include "trainers/device.h"
 #include "trainers/evaluate.h"
 #include "trainers/exit_codes.h"
+#include "trainers/flat_parameters.h"
 #include "trainers/gradient_sync.h"
 #include "trainers/lr_schedule.h"
 #include "trainers/optimizer.h"
@@ -149,6 +150,8 @@ class Run {
   std::unique_ptr<CheckpointStore> store_;
   std::shared_ptr<Model> model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  FlatParameters* flat_ = nullptr;  // the fused optimiser's buffers (optim.fused), else nullptr
+  std::vector<torch::Tensor> params_;  // model_->parameters(), which builds a new vector per call
   std::unique_ptr<ReduceBackend> backend_;
   std::unique_ptr<GradientSync> sync_;
   std::unique_ptr<BufferSync> buffers_;
@@ -218,7 +221,9 @@ void Run::set_up() {
   if (tc_.channels_last) use_channels_last(*model_);
   broadcast_parameters(model_->parameters(), comm_, 0);
   buffers_ = std::make_unique<BufferSync>(model_->buffers(), comm_);
-  optimizer_ = make_optimizer(config_.optim, model_->parameters());
+  params_ = model_->parameters();
+  optimizer_ = make_optimizer(config_.optim, params_);
+  flat_ = flat_parameters(*optimizer_);
   std::int64_t num_parameters = 0;
   for (const auto& p : model_->parameters()) num_parameters += p.numel();
   std::string shapes;
@@ -228,7 +233,7 @@ void Run::set_up() {
     backend_ = device_.is_cuda() && nccl_available()
                    ? make_nccl_backend(comm_, device_.index())
                    : make_mpi_backend(comm_, device_.is_cuda() && mpi_is_cuda_aware());
-    sync_ = make_gradient_sync(tc_.gradient_sync, model_->parameters(), *backend_, tc_.bucket_mb);
+    sync_ = make_gradient_sync(tc_.gradient_sync, params_, *backend_, tc_.bucket_mb, flat_);
   }
   if (augmentation_enabled(config_.augment)) {
     if (spec.image.empty())
@@ -249,9 +254,10 @@ void Run::set_up() {
                                            steps_per_epoch * tc_.epochs, steps_per_epoch);
   state_.config_sha256 = config_.sha256;
   state_.manifest_sha256 = manifest_hash_;
-  log::info0("{} ({} loss) of {} ({} parameters) on {} rank(s) x {} thread(s), {}, gradient sync {}{}: "
+  log::info0("{} ({} loss) of {} ({} parameters) on {} rank(s) x {} thread(s), {}, {}{}, gradient sync {}{}: "
              "{} train samples, global batch {}, {} epochs -> {}",
              task_->name(), task_->loss().name, config_.model.name, num_parameters, comm_.size(), threads_, describe_device(device_),
+             config_.optim.name, flat_ ? " (fused)" : "",
              comm_.size() > 1 ? tc_.gradient_sync : "none",
              backend_ ? " over " + backend_->name() : "", manifest_.splits.at("train").num_samples,
              tc_.batch_size, tc_.epochs, run_dir_);
@@ -329,7 +335,10 @@ bool Run::train_epoch() {
     const bool first_micro = b % accumulation == 0 || b == first_batch;
     const bool last_micro = (b + 1) % accumulation == 0 || b + 1 == plan.num_batches();
     if (first_micro) {
-      zero_gradients(model_->parameters());
+      if (flat_)
+        flat_->zero_gradients();
+      else
+        zero_gradients(params_);
       // Real samples of every global micro-batch in this optimiser step: the loss normaliser.
       normaliser = 0;
       const std::int64_t group = b - b % accumulation;
@@ -374,8 +383,14 @@ bool Run::train_epoch() {
     }
     if (sync_) sync_->finish();
     const auto t3 = Clock::now();
-    if (config_.optim.clip_grad_norm > 0)
-      clip_gradient_norm(model_->parameters(), config_.optim.clip_grad_norm);
+    if (config_.optim.clip_grad_norm > 0) {
+      if (flat_) {
+        flat_->ensure_views();
+        clip_gradient_norm(flat_->gradients(), config_.optim.clip_grad_norm);
+      } else {
+        clip_gradient_norm(params_, config_.optim.clip_grad_norm);
+      }
+    }
     set_learning_rate(*optimizer_, schedule_->at(state_.step));
     optimizer_->step();
     ++state_.step;
