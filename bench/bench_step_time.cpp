@@ -18,7 +18,9 @@
 // optim.fused=false), zeroed as the trainer zeroes it. --count-allocations adds, per steady
 // step (after the warm-up), the tensor allocations c10's CPU allocator served and the calls
 // to malloc/calloc/realloc/memalign of the whole process (the counting hooks below), for the
-// "no allocation per step" check of docs/BENCHMARKS.md.
+// "no allocation per step" check of docs/BENCHMARKS.md. --flat-kernel loop|tensor-ops picks the
+// fused optimiser's kernel (default: the loop on the CPU); optimizer_step_ms times the
+// optimiser's step alone (median over --repeats, on the last step's gradients).
 #include <c10/core/CPUAllocator.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -42,6 +44,7 @@
 #include "core/error.h"
 #include "models/registry.h"
 #include "trainers/device.h"
+#include "trainers/flat_optimizer.h"
 #include "trainers/flat_parameters.h"
 #include "trainers/optimizer.h"
 #include "trainers/precision.h"
@@ -189,7 +192,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   std::int64_t features = 0, batch = 32;
   int classes = 2, repeats = 11, threads = 1, warmup = 2;
-  std::string device_setting = "cpu", precision = "fp32";
+  std::string device_setting = "cpu", precision = "fp32", flat_kernel = "auto";
   bool channels_last = false, count_allocations = false;
   app.add_option("config", config_path, "YAML config (its model: section is used)")->required();
   app.add_option("overrides", overrides, "key.path=value overrides");
@@ -206,6 +209,8 @@ int main(int argc, char** argv) {
   app.add_option("--precision", precision, "fp32 or bf16 (autocast, trainer.precision)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_flag("--channels-last", channels_last, "NHWC weights and images (image models)");
+  app.add_option("--flat-kernel", flat_kernel, "fused optimiser kernel: auto, loop, tensor-ops")
+      ->check(CLI::IsMember({"auto", "loop", "tensor-ops"}));
   app.add_flag("--count-allocations", count_allocations,
                "tensor allocations and malloc calls per steady step (CPU)");
   CLI11_PARSE(app, argc, argv);
@@ -230,7 +235,12 @@ int main(int argc, char** argv) {
     if (channels_last) to_channels_last(*model);
     model->train();
     const std::vector<torch::Tensor> params = model->parameters();
-    auto optimizer_ptr = galien::make_optimizer(config.optim, params);
+    using Kernel = galien::FlatOptimizer::Kernel;
+    auto optimizer_ptr =
+        flat_kernel == "auto"
+            ? galien::make_optimizer(config.optim, params)
+            : std::make_unique<galien::FlatOptimizer>(
+                  config.optim, params, flat_kernel == "loop" ? Kernel::kLoop : Kernel::kTensorOps);
     torch::optim::Optimizer& optimizer = *optimizer_ptr;
     galien::FlatParameters* flat = galien::flat_parameters(optimizer);
 
@@ -283,6 +293,10 @@ int main(int argc, char** argv) {
     } else {
       step_ms = median_ms(repeats, step);
     }
+    const Timing optimizer_ms = median_ms(repeats, [&] {
+      optimizer.step();
+      if (cuda) torch::cuda::synchronize();
+    });
     // Per steady step, after the timed ones (the allocator's free lists are warm by now).
     double tensor_allocations = -1, mallocs = -1;
     if (count_allocations && !cuda) {
@@ -325,6 +339,8 @@ int main(int argc, char** argv) {
                             {"precision", precision},
                             {"channels_last", channels_last},
                             {"optimizer", config.optim.name + (flat ? " (fused)" : "")},
+                            {"flat_kernel", flat ? flat_kernel : "-"},
+                            {"optimizer_step_ms", optimizer_ms.wall_ms},
                             {"warmup", warmup},
                             {"timing", cuda ? "block of repeats steps, one sync" : "median"},
                             {"samples_per_s", batch / (step_ms.wall_ms * 1e-3)}};

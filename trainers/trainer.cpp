@@ -125,6 +125,7 @@ class Run {
   bool train_epoch();  // false when the run must stop (signal)
   void end_of_epoch();
   void save_checkpoint(bool also_step_file);
+  void write_pending_best();  // rank 0: best.pt, if an improvement is not on disk yet
   TrainResult finish(const std::string& status);
   double monitored(const nlohmann::json& record) const;
   double fold_loss();  // moves the on-device loss accumulator into state_ (one device sync)
@@ -148,6 +149,12 @@ class Run {
   std::unique_ptr<TensorBoardWriter> tensorboard_;
   std::unique_ptr<ProgressDisplay> progress_;
   std::unique_ptr<CheckpointStore> store_;
+  // best.pt of the latest improvement, serialised but not yet written (rank 0). Written with the
+  // next step checkpoint and at the end of the run: writing (and fsyncing) ~1 MB at every
+  // improved epoch took more time than the epoch of a small model (docs/BENCHMARKS.md), and
+  // a step checkpoint (what a run resumes from) always finds the best.pt of its best value on
+  // disk beside it.
+  std::string pending_best_;
   std::shared_ptr<Model> model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   FlatParameters* flat_ = nullptr;  // the fused optimiser's buffers (optim.fused), else nullptr
@@ -304,9 +311,17 @@ void Run::save_checkpoint(bool also_step_file) {
   saved.epoch_loss_sum = sums[0];
   saved.epoch_samples = sums[1];
   saved.schedule = schedule_->state();
-  if (comm_.is_root() && also_step_file)
+  if (comm_.is_root() && also_step_file) {
+    write_pending_best();
     store_->save_step(serialize_checkpoint(*model_, *optimizer_, saved), state_.step);
+  }
   comm_.barrier();  // no rank runs ahead of a checkpoint it might need
+}
+
+void Run::write_pending_best() {
+  if (pending_best_.empty()) return;
+  store_->save_named(pending_best_, "best.pt");
+  pending_best_.clear();
 }
 
 bool Run::train_epoch() {
@@ -476,17 +491,23 @@ void Run::end_of_epoch() {
     TrainingState saved = state_;
     saved.schedule = schedule_->state();
     if (comm_.is_root()) {
-      const std::string bytes = serialize_checkpoint(*model_, *optimizer_, saved);
-      if (periodic) store_->save_step(bytes, state_.step);
-      if (decision[0] > 0) store_->save_named(bytes, "best.pt");
+      std::string bytes = serialize_checkpoint(*model_, *optimizer_, saved);
+      if (periodic) {
+        if (decision[0] > 0) pending_best_ = bytes;
+        write_pending_best();
+        store_->save_step(bytes, state_.step);
+      } else {
+        pending_best_ = std::move(bytes);  // written with the next step checkpoint or at the end
+      }
     }
-    comm_.barrier();
+    if (periodic) comm_.barrier();  // no rank runs ahead of a checkpoint it might need
   }
 }
 
 TrainResult Run::finish(const std::string& status) {
   // Final evaluations: test (and train when asked) of the final model, predictions per sample.
   std::map<std::string, double> test_metrics, train_metrics;
+  if (comm_.is_root()) write_pending_best();
   buffers_->broadcast_from_root();  // one model on every rank: rank 0's, as saved
   if (status == "completed") {
     if (test_) {
