@@ -6,6 +6,7 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -262,10 +263,15 @@ void train_steps(Model& model, torch::optim::Optimizer& optimizer, int steps) {
   }
 }
 
+// One file per test and name: ctest runs the tests of this binary in parallel processes.
 std::string save_to_file(Model& model, const torch::optim::Optimizer& optimizer,
                          const std::string& name) {
-  std::filesystem::create_directories(kDir);
-  const std::string path = kDir + "/" + name;
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string id = std::string(test->test_suite_name()) + "." + test->name();
+  std::replace(id.begin(), id.end(), '/', '_');  // parameterised names hold slashes
+  const std::string dir = kDir + "/" + id;
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/" + name;
   std::ofstream(path, std::ios::binary) << serialize_checkpoint(model, optimizer, TrainingState{});
   return path;
 }
@@ -315,7 +321,8 @@ TEST_P(CheckpointAcrossModes, LibTorchToFusedAndFusedToLibTorch) {
                                 : std::unique_ptr<torch::optim::Optimizer>(
                                       new FlatOptimizer(config, writer->parameters()));
     train_steps(*writer, *writer_optimizer, 12);
-    const std::string path = save_to_file(*writer, *writer_optimizer, "across.pt");
+    const std::string path = save_to_file(*writer, *writer_optimizer,
+                                           from_libtorch ? "from-libtorch.pt" : "from-fused.pt");
 
     auto reader = small_mlp(21);
     auto reader_optimizer = from_libtorch
