@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <set>
+#include <sstream>
 
 #include "core/error.h"
 #include "trainers/flat_kernels.h"
@@ -23,9 +24,13 @@ FlatOptimizer::Rule rule_of(const std::string& name) {
   GALIEN_USER_ERROR("optim.name '" << name << "' is not one of adam, adamw, sgd");
 }
 
-// The key LibTorch's optimisers file a parameter's state under (torch/optim/serialize.h).
+// The key LibTorch's optimisers file a parameter's state under (torch/optim/serialize.h: the
+// TensorImpl's address streamed into a string, as c10::guts::to_string does; spelt out here
+// because newer LibTorch versions drop that helper).
 std::string state_key(const torch::Tensor& p) {
-  return c10::guts::to_string(p.unsafeGetTensorImpl());
+  std::ostringstream key;
+  key << static_cast<const void*>(p.unsafeGetTensorImpl());
+  return key.str();
 }
 
 // Elements per chunk when the loop runs on several intra-op threads (trainer.threads > 1):
