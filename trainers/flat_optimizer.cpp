@@ -119,6 +119,21 @@ torch::Tensor FlatOptimizer::step(LossClosure closure) {
   return loss;
 }
 
+FlatOptimizer::AdamScalars FlatOptimizer::adam_scalars() const {
+  const auto& options = param_groups_.front().options();
+  const auto betas = rule_ == Rule::kAdam
+                         ? static_cast<const torch::optim::AdamOptions&>(options).betas()
+                         : static_cast<const torch::optim::AdamWOptions&>(options).betas();
+  AdamScalars a;
+  a.eps = rule_ == Rule::kAdam ? static_cast<const torch::optim::AdamOptions&>(options).eps()
+                               : static_cast<const torch::optim::AdamWOptions&>(options).eps();
+  a.beta1 = std::get<0>(betas);
+  a.beta2 = std::get<1>(betas);
+  a.bias_correction1 = 1 - std::pow(a.beta1, step_);  // as LibTorch: double, per step
+  a.bias_correction2 = 1 - std::pow(a.beta2, step_);
+  return a;
+}
+
 void FlatOptimizer::step_loop(double lr) {
   auto* p = static_cast<float*>(flat_.values().data_ptr());
   const auto* g = static_cast<const float*>(flat_.gradients().data_ptr());
@@ -134,16 +149,9 @@ void FlatOptimizer::step_loop(double lr) {
     });
     return;
   }
-  const auto& options = param_groups_.front().options();
-  const auto betas = rule_ == Rule::kAdam
-                         ? static_cast<const torch::optim::AdamOptions&>(options).betas()
-                         : static_cast<const torch::optim::AdamWOptions&>(options).betas();
-  const double eps = rule_ == Rule::kAdam
-                         ? static_cast<const torch::optim::AdamOptions&>(options).eps()
-                         : static_cast<const torch::optim::AdamWOptions&>(options).eps();
-  const double beta1 = std::get<0>(betas), beta2 = std::get<1>(betas);
-  const double bias_correction1 = 1 - std::pow(beta1, step_);
-  const double bias_correction2 = 1 - std::pow(beta2, step_);
+  const AdamScalars a = adam_scalars();
+  const double beta1 = a.beta1, beta2 = a.beta2, eps = a.eps;
+  const double bias_correction1 = a.bias_correction1, bias_correction2 = a.bias_correction2;
   const bool decoupled = rule_ == Rule::kAdamW && wd != 0;
   const AdamCoefficients c{static_cast<float>(beta1),
                            static_cast<float>(1 - beta1),
@@ -181,16 +189,9 @@ void FlatOptimizer::step_tensor_ops(double lr) {
     p.add_(d, -1 * lr);
     return;
   }
-  const auto& options = param_groups_.front().options();
-  const auto betas = rule_ == Rule::kAdam
-                         ? static_cast<const torch::optim::AdamOptions&>(options).betas()
-                         : static_cast<const torch::optim::AdamWOptions&>(options).betas();
-  const double eps = rule_ == Rule::kAdam
-                         ? static_cast<const torch::optim::AdamOptions&>(options).eps()
-                         : static_cast<const torch::optim::AdamWOptions&>(options).eps();
-  const double beta1 = std::get<0>(betas), beta2 = std::get<1>(betas);
-  const double bias_correction1 = 1 - std::pow(beta1, step_);
-  const double bias_correction2 = 1 - std::pow(beta2, step_);
+  const AdamScalars a = adam_scalars();
+  const double beta1 = a.beta1, beta2 = a.beta2, eps = a.eps;
+  const double bias_correction1 = a.bias_correction1, bias_correction2 = a.bias_correction2;
   if (rule_ == Rule::kAdamW && wd != 0) p.mul_(1 - lr * wd);
   torch::Tensor grad = g;
   if (rule_ == Rule::kAdam && wd != 0) grad = torch::add_out(scratch_, g, p, wd);

@@ -1,6 +1,6 @@
 // optim.fused: Adam, AdamW and SGD (momentum, Nesterov, weight decay) as one update pass over
-// one flat parameter buffer (trainers/flat_parameters.h) instead of LibTorch's ~8 tensor ops
-// per parameter, with LibTorch's formulas (trainers/flat_kernels.h).
+// one flat parameter buffer (trainers/flat_parameters.h) instead of LibTorch's ~9 tensor ops
+// per parameter tensor, with LibTorch's formulas (trainers/flat_kernels.h).
 //
 // A torch::optim::Optimizer like the others: the same param group and options (so the
 // learning-rate schedule sets lr the same way), and checkpoints in LibTorch's own layout:
@@ -44,6 +44,10 @@ class FlatOptimizer : public torch::optim::Optimizer {
   bool uses_loop() const { return loop_; }
 
  private:
+  struct AdamScalars {
+    double beta1, beta2, eps, bias_correction1, bias_correction2;
+  };
+  AdamScalars adam_scalars() const;  // Adam / AdamW at step_
   void step_loop(double lr);
   void step_tensor_ops(double lr);
 
