@@ -51,7 +51,15 @@
 
 // Counting malloc hooks: this executable's definitions interpose on glibc's for the whole
 // process (LibTorch included) and forward to glibc's own entry points. They count only while
-// g_count_mallocs is set.
+// g_count_mallocs is set. Not in sanitizer builds, whose runtime owns malloc.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define GALIEN_COUNT_MALLOCS 0
+namespace {
+std::atomic<bool> g_count_mallocs{false};
+std::atomic<long> g_mallocs{-1};
+}  // namespace
+#else
+#define GALIEN_COUNT_MALLOCS 1
 extern "C" {
 void* __libc_malloc(size_t);
 void* __libc_calloc(size_t, size_t);
@@ -96,6 +104,7 @@ int posix_memalign(void** out, size_t alignment, size_t n) {
   return 0;
 }
 }
+#endif
 
 namespace {
 
@@ -302,13 +311,13 @@ int main(int argc, char** argv) {
     if (count_allocations && !cuda) {
       static CountingCpuAllocator counter;
       c10::SetCPUAllocator(&counter, /*priority=*/100);
-      g_mallocs = 0;
+      if (GALIEN_COUNT_MALLOCS) g_mallocs = 0;
       g_count_mallocs = true;
       for (int r = 0; r < repeats; ++r) step();
       g_count_mallocs = false;
       c10::SetCPUAllocator(counter.base, /*priority=*/100);
       tensor_allocations = static_cast<double>(counter.count) / repeats;
-      mallocs = static_cast<double>(g_mallocs) / repeats;
+      mallocs = GALIEN_COUNT_MALLOCS ? static_cast<double>(g_mallocs) / repeats : -1;  // -1: not counted
     }
 
     const auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
