@@ -13,6 +13,15 @@
 // after --warmup steps, with one synchronisation at the end (throughput, as
 // bench/gpu_resnet_torch.py times PyTorch eager), and adds images/s and the CUDA caching
 // allocator's peak allocated bytes (torch.cuda.max_memory_allocated's figure).
+//
+// The optimiser is the config's (optim.*, make_optimizer: the fused flat optimiser unless
+// optim.fused=false), zeroed as the trainer zeroes it. --count-allocations adds, per steady
+// step (after the warm-up), the tensor allocations c10's CPU allocator served and the calls
+// to malloc/calloc/realloc/memalign of the whole process (the counting hooks below), for the
+// "no allocation per step" check of docs/BENCHMARKS.md. --flat-kernel loop|tensor-ops picks the
+// fused optimiser's kernel (default: the loop on the CPU); optimizer_step_ms times the
+// optimiser's step alone (median over --repeats, on the last step's gradients).
+#include <c10/core/CPUAllocator.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 #if defined(GALIEN_TORCH_CUDA)
@@ -21,6 +30,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -33,9 +44,80 @@
 #include "core/error.h"
 #include "models/registry.h"
 #include "trainers/device.h"
+#include "trainers/flat_optimizer.h"
+#include "trainers/flat_parameters.h"
+#include "trainers/optimizer.h"
 #include "trainers/precision.h"
 
+// Counting malloc hooks: this executable's definitions interpose on glibc's for the whole
+// process (LibTorch included) and forward to glibc's own entry points. They count only while
+// g_count_mallocs is set. Not in sanitizer builds, whose runtime owns malloc.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define GALIEN_COUNT_MALLOCS 0
 namespace {
+std::atomic<bool> g_count_mallocs{false};
+std::atomic<long> g_mallocs{-1};
+}  // namespace
+#else
+#define GALIEN_COUNT_MALLOCS 1
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* __libc_memalign(size_t, size_t);
+void __libc_free(void*);
+}
+namespace {
+std::atomic<bool> g_count_mallocs{false};
+std::atomic<long> g_mallocs{0};
+inline void count_malloc() {
+  if (g_count_mallocs.load(std::memory_order_relaxed)) g_mallocs.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+extern "C" {
+void* malloc(size_t n) {
+  count_malloc();
+  return __libc_malloc(n);
+}
+void* calloc(size_t n, size_t size) {
+  count_malloc();
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, size_t n) {
+  count_malloc();
+  return __libc_realloc(p, n);
+}
+void free(void* p) { __libc_free(p); }
+void* memalign(size_t alignment, size_t n) {
+  count_malloc();
+  return __libc_memalign(alignment, n);
+}
+void* aligned_alloc(size_t alignment, size_t n) {
+  count_malloc();
+  return __libc_memalign(alignment, n);
+}
+int posix_memalign(void** out, size_t alignment, size_t n) {
+  count_malloc();
+  void* p = __libc_memalign(alignment, n);
+  if (!p) return ENOMEM;
+  *out = p;
+  return 0;
+}
+}
+#endif
+
+namespace {
+
+// Counts the tensor storage c10's CPU allocator hands out while installed.
+struct CountingCpuAllocator final : c10::Allocator {
+  c10::Allocator* base = c10::GetCPUAllocator();
+  mutable std::atomic<long> count{0};
+  c10::DataPtr allocate(size_t n) const override {
+    count.fetch_add(1, std::memory_order_relaxed);
+    return base->allocate(n);
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return base->raw_deleter(); }
+};
 
 using Clock = std::chrono::steady_clock;
 
@@ -119,8 +201,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   std::int64_t features = 0, batch = 32;
   int classes = 2, repeats = 11, threads = 1, warmup = 2;
-  std::string device_setting = "cpu", precision = "fp32";
-  bool channels_last = false;
+  std::string device_setting = "cpu", precision = "fp32", flat_kernel = "auto";
+  bool channels_last = false, count_allocations = false;
   app.add_option("config", config_path, "YAML config (its model: section is used)")->required();
   app.add_option("overrides", overrides, "key.path=value overrides");
   app.add_option("--name", name, "entry name")->required();
@@ -136,6 +218,10 @@ int main(int argc, char** argv) {
   app.add_option("--precision", precision, "fp32 or bf16 (autocast, trainer.precision)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_flag("--channels-last", channels_last, "NHWC weights and images (image models)");
+  app.add_option("--flat-kernel", flat_kernel, "fused optimiser kernel: auto, loop, tensor-ops")
+      ->check(CLI::IsMember({"auto", "loop", "tensor-ops"}));
+  app.add_flag("--count-allocations", count_allocations,
+               "tensor allocations and malloc calls per steady step (CPU)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -157,7 +243,15 @@ int main(int argc, char** argv) {
     model->to(device);
     if (channels_last) to_channels_last(*model);
     model->train();
-    torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
+    const std::vector<torch::Tensor> params = model->parameters();
+    using Kernel = galien::FlatOptimizer::Kernel;
+    auto optimizer_ptr =
+        flat_kernel == "auto"
+            ? galien::make_optimizer(config.optim, params)
+            : std::make_unique<galien::FlatOptimizer>(
+                  config.optim, params, flat_kernel == "loop" ? Kernel::kLoop : Kernel::kTensorOps);
+    torch::optim::Optimizer& optimizer = *optimizer_ptr;
+    galien::FlatParameters* flat = galien::flat_parameters(optimizer);
 
     galien::ModelInputs inputs;
     const auto on = torch::TensorOptions().device(device);
@@ -178,7 +272,10 @@ int main(int argc, char** argv) {
     // Any scalar of the output costs the same backward; squares keep every output in the graph.
     const bool bf16 = galien::use_bf16(precision);
     auto step = [&] {
-      optimizer.zero_grad();
+      if (flat)
+        flat->zero_gradients();
+      else
+        galien::zero_gradients(params);
       torch::Tensor loss;
       {
         galien::AutocastScope autocast(bf16, device);  // forward only, as the trainer does
@@ -204,6 +301,23 @@ int main(int argc, char** argv) {
       peak_bytes = cuda_peak_allocated(device);
     } else {
       step_ms = median_ms(repeats, step);
+    }
+    const Timing optimizer_ms = median_ms(repeats, [&] {
+      optimizer.step();
+      if (cuda) torch::cuda::synchronize();
+    });
+    // Per steady step, after the timed ones (the allocator's free lists are warm by now).
+    double tensor_allocations = -1, mallocs = -1;
+    if (count_allocations && !cuda) {
+      static CountingCpuAllocator counter;
+      c10::SetCPUAllocator(&counter, /*priority=*/100);
+      if (GALIEN_COUNT_MALLOCS) g_mallocs = 0;
+      g_count_mallocs = true;
+      for (int r = 0; r < repeats; ++r) step();
+      g_count_mallocs = false;
+      c10::SetCPUAllocator(counter.base, /*priority=*/100);
+      tensor_allocations = static_cast<double>(counter.count) / repeats;
+      mallocs = GALIEN_COUNT_MALLOCS ? static_cast<double>(g_mallocs) / repeats : -1;  // -1: not counted
     }
 
     const auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
@@ -233,10 +347,17 @@ int main(int argc, char** argv) {
                             {"device", galien::describe_device(device)},
                             {"precision", precision},
                             {"channels_last", channels_last},
+                            {"optimizer", config.optim.name + (flat ? " (fused)" : "")},
+                            {"flat_kernel", flat ? flat_kernel : "-"},
+                            {"optimizer_step_ms", optimizer_ms.wall_ms},
                             {"warmup", warmup},
                             {"timing", cuda ? "block of repeats steps, one sync" : "median"},
                             {"samples_per_s", batch / (step_ms.wall_ms * 1e-3)}};
     if (cuda) entry["cuda_peak_allocated_bytes"] = peak_bytes;
+    if (tensor_allocations >= 0) {
+      entry["tensor_allocations_per_step"] = tensor_allocations;
+      entry["mallocs_per_step"] = mallocs;
+    }
     std::cout << entry.dump() << std::endl;
   } catch (const galien::UserError& e) {
     std::cerr << "bench_step_time: error: " << e.what() << "\n";

@@ -133,7 +133,9 @@ phase_end
 for model in mlp resnet; do
   phase_start "train-$model"
   layouts=${model}_layouts
-  "$py" bench/train_compare.py --galien "$galien" --work "$WORK" --key "$key" --tuned \
+  # The MLP also without the fused optimiser (optim.fused=false), the step it replaced.
+  unfused=(); [ "$model" != mlp ] || unfused=(--unfused)
+  "$py" bench/train_compare.py --galien "$galien" --work "$WORK" --key "$key" --tuned "${unfused[@]}" \
     --out "$results/train.jsonl" --models "$model" --layouts "${!layouts}" --repeats "$REPEATS" \
     --mlp-shards "$WORK/shards/wdbc" --mlp-epochs "$mlp_epochs" --mlp-warmup "$mlp_warmup" \
     --resnet-shards "$WORK/shards/images-train" --resnet-epochs "$resnet_epochs" \

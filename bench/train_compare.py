@@ -10,6 +10,8 @@ side:
   galien-tuned  the same with GLIBC_TUNABLES raising glibc malloc's mmap and trim thresholds
            (freed tensor memory is kept for reuse instead of returned to the kernel and
            page-faulted back in; docs/BENCHMARKS.md, findings): informative, not the ratio
+  galien-unfused  the same with optim.fused=false (LibTorch's per-parameter optimiser instead
+           of the fused flat one, docs/training.md): informative, not the ratio
   ddp      bench/train_torch.py --backend ddp (torch.multiprocessing.spawn, gloo)
   horovod  mpirun -np N VENV/bin/python bench/train_torch.py --backend horovod
 Every side: OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = intra-op threads = T; with N = 2, rank r
@@ -66,7 +68,8 @@ def steady(epoch_end, epochs, warmup, samples):
 TUNABLES = "glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=1073741824"
 
 
-def run_galien(args, model, ranks, threads, epochs, warmup, shard_dir, tag, tuned=False):
+def run_galien(args, model, ranks, threads, epochs, warmup, shard_dir, tag, tuned=False,
+               unfused=False):
     config = MODELS[model][0]
     env = env_for(threads)
     launcher = mpirun(ranks)
@@ -78,6 +81,8 @@ def run_galien(args, model, ranks, threads, epochs, warmup, shard_dir, tag, tune
     cmd = launcher + [args.galien, "train", config, "trainer.epochs=%d" % epochs,
                            "trainer.threads=%d" % threads, "trainer.run_dir=" + run_dir,
                            "data.shard_dir=" + shard_dir, "privacy.key_file=" + args.key]
+    if unfused:
+        cmd.append("optim.fused=false")
     p = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if p.returncode != 0:
         lines = [l for l in (p.stderr + p.stdout).splitlines() if "error" in l.lower()]
@@ -137,10 +142,14 @@ def main():
     p.add_argument("--resnet-warmup", type=int, default=1)
     p.add_argument("--horovod-python", default="", help="venv python with horovod.torch")
     p.add_argument("--tuned", action="store_true", help="also galien with glibc malloc tuned")
+    p.add_argument("--unfused", action="store_true",
+                   help="also galien with optim.fused=false (LibTorch's optimiser)")
     args = p.parse_args()
     sides = ["galien", "ddp"] + (["horovod"] if args.horovod_python else [])
     if args.tuned:
         sides.insert(1, "galien-tuned")
+    if args.unfused:
+        sides.insert(1, "galien-unfused")
     failed = {}
     port = 29600
     for model in args.models.split(","):
@@ -165,7 +174,8 @@ def main():
                             result = run_galien(args, model, ranks, threads, epochs, warmup,
                                                 shard_dir, "%s-%s-%s-%d" % (side, model, layout,
                                                                             repeat),
-                                                tuned=side == "galien-tuned")
+                                                tuned=side == "galien-tuned",
+                                                unfused=side == "galien-unfused")
                         else:
                             result = run_torch(args, model, ranks, threads, epochs, warmup,
                                                shard_dir, side, port)

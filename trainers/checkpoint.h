@@ -8,7 +8,8 @@
 //
 //   checkpoints/step-00000420.pt   newest `trainer.keep_checkpoints` are kept
 //   checkpoints/last.pt -> step-00000420.pt
-//   checkpoints/best.pt            best value of trainer.monitor so far
+//   checkpoints/best.pt            best value of trainer.monitor so far (the trainer writes it
+//                                  with the next step checkpoint and at the end of the run)
 //   checkpoints/final.pt           model at the end of a completed run
 #pragma once
 

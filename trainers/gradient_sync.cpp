@@ -8,9 +8,16 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "trainers/flat_parameters.h"
 
 namespace galien {
 namespace {
+
+// The flat gradient buffer can be reduced where it is when the backend reduces buffers on the
+// gradients' device, or when that device is the CPU.
+bool reducible_in_place(const FlatParameters* flat, const ReduceBackend& backend) {
+  return flat && (backend.device_buffers() || flat->gradients().device().is_cpu());
+}
 
 // fp32 buffers where the backend wants them: CPU (pinned when the gradients live on a GPU, so
 // the staging copies are fast) or the parameters' GPU.
@@ -92,17 +99,29 @@ void broadcast_parameters(const std::vector<torch::Tensor>& parameters, const Co
   }
 }
 
-FlatGradientSync::FlatGradientSync(std::vector<torch::Tensor> parameters, ReduceBackend& backend)
+FlatGradientSync::FlatGradientSync(std::vector<torch::Tensor> parameters, ReduceBackend& backend,
+                                   FlatParameters* flat)
     : parameters_(std::move(parameters)), backend_(backend) {
+  GALIEN_CHECK(!parameters_.empty(), "model without parameters");
+  if (reducible_in_place(flat, backend_)) {
+    flat_ = flat;
+    return;
+  }
   std::int64_t total = 0;
   for (const auto& p : parameters_) total += p.numel();
-  GALIEN_CHECK(!parameters_.empty(), "model without parameters");
   send_ = make_buffer(total, parameters_.front(), backend_);
   recv_ = make_buffer(total, parameters_.front(), backend_);
 }
 
 void FlatGradientSync::finish() {
   torch::NoGradGuard no_grad;
+  if (flat_) {  // one blocking allreduce of the flat gradient buffer, in place
+    flat_->ensure_views();
+    auto* gradients = static_cast<float*>(flat_->gradients().data_ptr());
+    backend_.reduce_now(gradients, gradients, static_cast<std::size_t>(flat_->numel()));
+    backend_.wait_all();
+    return;
+  }
   std::vector<std::size_t> all(parameters_.size());
   std::vector<std::int64_t> offsets(parameters_.size());
   std::int64_t offset = 0;
@@ -119,7 +138,8 @@ void FlatGradientSync::finish() {
 }
 
 BucketedGradientSync::BucketedGradientSync(std::vector<torch::Tensor> parameters,
-                                           ReduceBackend& backend, double bucket_mb)
+                                           ReduceBackend& backend, double bucket_mb,
+                                           FlatParameters* flat)
     : parameters_(std::move(parameters)), backend_(backend), bucket_of_(parameters_.size()) {
   GALIEN_CHECK(!parameters_.empty(), "model without parameters");
   const auto limit = static_cast<std::int64_t>(bucket_mb * 1024 * 1024 / sizeof(float));
@@ -134,8 +154,25 @@ BucketedGradientSync::BucketedGradientSync(std::vector<torch::Tensor> parameters
     bucket_of_[k] = buckets_.size() - 1;
     filled += parameters_[k].numel();
   }
+  in_flat_ = reducible_in_place(flat, backend_);
+  if (in_flat_) {
+    GALIEN_CHECK(flat->size() == parameters_.size(), "the flat buffer holds other parameters");
+    flat->ensure_views();
+  }
   for (auto& bucket : buckets_) {
     const auto& last = parameters_[bucket.params.back()];
+    if (in_flat_) {
+      // A bucket holds consecutive parameters, k_last < ... < k_first: the slice of the flat
+      // buffer from k_last's offset to the end of k_first, each at its own offset in it.
+      const std::int64_t begin = flat->offset(bucket.params.back());
+      const std::size_t first = bucket.params.front();
+      const std::int64_t count = flat->offset(first) + parameters_[first].numel() - begin;
+      for (std::size_t i = 0; i < bucket.params.size(); ++i)
+        bucket.offsets[i] = flat->offset(bucket.params[i]) - begin;
+      bucket.send = flat->gradients().narrow(0, begin, count);
+      bucket.recv = make_buffer(count, last, backend_);
+      continue;
+    }
     const std::int64_t count = bucket.offsets.back() + last.numel();
     bucket.send = make_buffer(count, last, backend_);
     bucket.recv = make_buffer(count, last, backend_);
@@ -222,10 +259,12 @@ void BucketedGradientSync::finish() {
 
 std::unique_ptr<GradientSync> make_gradient_sync(const std::string& kind,
                                                  std::vector<torch::Tensor> parameters,
-                                                 ReduceBackend& backend, double bucket_mb) {
-  if (kind == "flat") return std::make_unique<FlatGradientSync>(std::move(parameters), backend);
+                                                 ReduceBackend& backend, double bucket_mb,
+                                                 FlatParameters* flat) {
+  if (kind == "flat")
+    return std::make_unique<FlatGradientSync>(std::move(parameters), backend, flat);
   if (kind == "bucketed")
-    return std::make_unique<BucketedGradientSync>(std::move(parameters), backend, bucket_mb);
+    return std::make_unique<BucketedGradientSync>(std::move(parameters), backend, bucket_mb, flat);
   GALIEN_USER_ERROR("trainer.gradient_sync '" << kind << "' is not one of bucketed, flat");
 }
 

@@ -11,6 +11,11 @@
 //    non-blocking allreduce starts from an autograd hook as soon as its last gradient is
 //    accumulated, so communication overlaps the rest of backward (as PyTorch DDP and Horovod
 //    do). Buckets are launched strictly in index order, hence in the same order on every rank.
+//
+// With the fused optimiser's flat gradient buffer (trainers/flat_parameters.h) and a backend
+// that reduces where the gradients live, the flat sync reduces that buffer in place and each
+// bucket is a contiguous slice of it (consecutive parameters are consecutive in the buffer):
+// nothing is copied into or out of the buckets.
 #pragma once
 
 #include <torch/types.h>
@@ -22,6 +27,8 @@
 #include "trainers/reduce_backend.h"
 
 namespace galien {
+
+class FlatParameters;
 
 // Rank `root`'s parameter values on every rank (initial weights, or a resumed checkpoint).
 void broadcast_parameters(const std::vector<torch::Tensor>& parameters, const Comm& comm,
@@ -39,24 +46,29 @@ class GradientSync {
 
 class FlatGradientSync : public GradientSync {
  public:
-  FlatGradientSync(std::vector<torch::Tensor> parameters, ReduceBackend& backend);
+  // `flat`: the gradients' flat buffer, or nullptr (see above).
+  FlatGradientSync(std::vector<torch::Tensor> parameters, ReduceBackend& backend,
+                   FlatParameters* flat = nullptr);
   void prepare(bool) override {}
   void finish() override;
+  bool reduces_in_place() const { return flat_ != nullptr; }
 
  private:
   std::vector<torch::Tensor> parameters_;
   ReduceBackend& backend_;
+  FlatParameters* flat_ = nullptr;  // set when the flat buffer is reduced in place
   torch::Tensor send_, recv_;
 };
 
 class BucketedGradientSync : public GradientSync {
  public:
   BucketedGradientSync(std::vector<torch::Tensor> parameters, ReduceBackend& backend,
-                       double bucket_mb);
+                       double bucket_mb, FlatParameters* flat = nullptr);
   ~BucketedGradientSync() override;
   void prepare(bool synchronize) override;
   void finish() override;
   std::size_t num_buckets() const { return buckets_.size(); }
+  bool buckets_in_flat_buffer() const { return in_flat_; }
 
  private:
   struct Bucket {
@@ -78,12 +90,14 @@ class BucketedGradientSync : public GradientSync {
   std::size_t next_to_launch_ = 0;
   bool synchronize_ = false;
   bool grads_in_buffers_ = false;  // .grad() are views into the buckets' send buffers
+  bool in_flat_ = false;           // ... which are slices of the flat gradient buffer
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // hooks live here
 };
 
-// The sync trainer.gradient_sync asks for.
+// The sync trainer.gradient_sync asks for; `flat`: the fused optimiser's buffers, or nullptr.
 std::unique_ptr<GradientSync> make_gradient_sync(const std::string& kind,
                                                  std::vector<torch::Tensor> parameters,
-                                                 ReduceBackend& backend, double bucket_mb);
+                                                 ReduceBackend& backend, double bucket_mb,
+                                                 FlatParameters* flat = nullptr);
 
 }  // namespace galien

@@ -12,8 +12,19 @@
 
 namespace galien {
 
+class FlatParameters;
+
+// optim.fused (default): the flat optimiser (trainers/flat_optimizer.h), unless the parameters
+// cannot share one buffer (mixed dtypes or devices, tied or frozen weights), which is logged
+// once and falls back to LibTorch's. optim.fused: false: LibTorch's Adam / AdamW / SGD.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimConfig& config,
                                                         const std::vector<torch::Tensor>& params);
+// LibTorch's own optimiser for `config`, whatever optim.fused says.
+std::unique_ptr<torch::optim::Optimizer> make_libtorch_optimizer(
+    const OptimConfig& config, const std::vector<torch::Tensor>& params);
+// The flat buffers of a fused optimiser; nullptr for LibTorch's.
+FlatParameters* flat_parameters(torch::optim::Optimizer& optimizer);
+
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 // Zeroes gradients in place. Not Optimizer::zero_grad(): it calls detach_(), which gradients
 // that are views into the gradient-sync buckets cannot take (PyTorch DDP's
@@ -21,5 +32,7 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 void zero_gradients(const std::vector<torch::Tensor>& params);
 // Scales gradients so their global L2 norm is at most max_norm; returns the norm before.
 double clip_gradient_norm(const std::vector<torch::Tensor>& params, double max_norm);
+// The same over one flat gradient buffer (FlatParameters::gradients()): one norm, one scale.
+double clip_gradient_norm(const torch::Tensor& flat_gradients, double max_norm);
 
 }  // namespace galien

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "core/error.h"
+#include "core/exit_codes.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "datasets/epoch_plan.h"
@@ -27,7 +28,7 @@
 #include "trainers/checkpoint.h"
 #include "trainers/device.h"
 #include "trainers/evaluate.h"
-#include "core/exit_codes.h"
+#include "trainers/flat_parameters.h"
 #include "trainers/gradient_sync.h"
 #include "trainers/lr_schedule.h"
 #include "trainers/optimizer.h"
@@ -125,6 +126,7 @@ class Run {
   bool train_epoch();  // false when the run must stop (signal)
   void end_of_epoch();
   void save_checkpoint(bool also_step_file);
+  void write_pending_best();  // rank 0: best.pt, if an improvement is not on disk yet
   TrainResult finish(const std::string& status);
   double monitored(const nlohmann::json& record) const;
   double fold_loss();  // moves the on-device loss accumulator into state_ (one device sync)
@@ -150,8 +152,16 @@ class Run {
   std::unique_ptr<TensorBoardWriter> tensorboard_;
   std::unique_ptr<ProgressDisplay> progress_;
   std::unique_ptr<CheckpointStore> store_;
+  // best.pt of the latest improvement, serialised but not yet written (rank 0). Written with the
+  // next step checkpoint and at the end of the run: writing (and fsyncing) ~1 MB at every
+  // improved epoch took more time than the epoch of a small model (docs/BENCHMARKS.md), and
+  // a step checkpoint (what a run resumes from) always finds the best.pt of its best value on
+  // disk beside it.
+  std::string pending_best_;
   std::shared_ptr<Model> model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  FlatParameters* flat_ = nullptr;  // the fused optimiser's buffers (optim.fused), else nullptr
+  std::vector<torch::Tensor> params_;  // model_->parameters(), which builds a new vector per call
   std::unique_ptr<ReduceBackend> backend_;
   std::unique_ptr<GradientSync> sync_;
   std::unique_ptr<BufferSync> buffers_;
@@ -222,7 +232,9 @@ void Run::set_up() {
   if (tc_.channels_last) use_channels_last(*model_);
   broadcast_parameters(model_->parameters(), comm_, 0);
   buffers_ = std::make_unique<BufferSync>(model_->buffers(), comm_);
-  optimizer_ = make_optimizer(config_.optim, model_->parameters());
+  params_ = model_->parameters();
+  optimizer_ = make_optimizer(config_.optim, params_);
+  flat_ = flat_parameters(*optimizer_);
   std::int64_t num_parameters = 0;
   for (const auto& p : model_->parameters()) num_parameters += p.numel();
   std::string shapes;
@@ -232,7 +244,7 @@ void Run::set_up() {
     backend_ = device_.is_cuda() && nccl_available()
                    ? make_nccl_backend(comm_, device_.index())
                    : make_mpi_backend(comm_, device_.is_cuda() && mpi_is_cuda_aware());
-    sync_ = make_gradient_sync(tc_.gradient_sync, model_->parameters(), *backend_, tc_.bucket_mb);
+    sync_ = make_gradient_sync(tc_.gradient_sync, params_, *backend_, tc_.bucket_mb, flat_);
   }
   if (augmentation_enabled(config_.augment)) {
     if (spec.image.empty())
@@ -253,9 +265,10 @@ void Run::set_up() {
                                            steps_per_epoch * tc_.epochs, steps_per_epoch);
   state_.config_sha256 = config_.sha256;
   state_.manifest_sha256 = manifest_hash_;
-  log::info0("{} ({} loss) of {} ({} parameters) on {} rank(s) x {} thread(s), {}, gradient sync {}{}: "
+  log::info0("{} ({} loss) of {} ({} parameters) on {} rank(s) x {} thread(s), {}, {}{}, gradient sync {}{}: "
              "{} train samples, global batch {}, {} epochs -> {}",
              task_->name(), task_->loss().name, config_.model.name, num_parameters, comm_.size(), threads_, describe_device(device_),
+             config_.optim.name, flat_ ? " (fused)" : "",
              comm_.size() > 1 ? tc_.gradient_sync : "none",
              backend_ ? " over " + backend_->name() : "", manifest_.splits.at("train").num_samples,
              tc_.batch_size, tc_.epochs, run_dir_);
@@ -302,9 +315,17 @@ void Run::save_checkpoint(bool also_step_file) {
   saved.epoch_loss_sum = sums[0];
   saved.epoch_samples = sums[1];
   saved.schedule = schedule_->state();
-  if (comm_.is_root() && also_step_file)
+  if (comm_.is_root() && also_step_file) {
+    write_pending_best();
     store_->save_step(serialize_checkpoint(*model_, *optimizer_, saved), state_.step);
+  }
   comm_.barrier();  // no rank runs ahead of a checkpoint it might need
+}
+
+void Run::write_pending_best() {
+  if (pending_best_.empty()) return;
+  store_->save_named(pending_best_, "best.pt");
+  pending_best_.clear();
 }
 
 bool Run::train_epoch() {
@@ -333,7 +354,10 @@ bool Run::train_epoch() {
     const bool first_micro = b % accumulation == 0 || b == first_batch;
     const bool last_micro = (b + 1) % accumulation == 0 || b + 1 == plan.num_batches();
     if (first_micro) {
-      zero_gradients(model_->parameters());
+      if (flat_)
+        flat_->zero_gradients();
+      else
+        zero_gradients(params_);
       // Real samples of every global micro-batch in this optimiser step: the loss normaliser.
       normaliser = 0;
       const std::int64_t group = b - b % accumulation;
@@ -378,8 +402,14 @@ bool Run::train_epoch() {
     }
     if (sync_) sync_->finish();
     const auto t3 = Clock::now();
-    if (config_.optim.clip_grad_norm > 0)
-      clip_gradient_norm(model_->parameters(), config_.optim.clip_grad_norm);
+    if (config_.optim.clip_grad_norm > 0) {
+      if (flat_) {
+        flat_->ensure_views();
+        clip_gradient_norm(flat_->gradients(), config_.optim.clip_grad_norm);
+      } else {
+        clip_gradient_norm(params_, config_.optim.clip_grad_norm);
+      }
+    }
     set_learning_rate(*optimizer_, schedule_->at(state_.step));
     optimizer_->step();
     ++state_.step;
@@ -465,17 +495,23 @@ void Run::end_of_epoch() {
     TrainingState saved = state_;
     saved.schedule = schedule_->state();
     if (comm_.is_root()) {
-      const std::string bytes = serialize_checkpoint(*model_, *optimizer_, saved);
-      if (periodic) store_->save_step(bytes, state_.step);
-      if (decision[0] > 0) store_->save_named(bytes, "best.pt");
+      std::string bytes = serialize_checkpoint(*model_, *optimizer_, saved);
+      if (periodic) {
+        if (decision[0] > 0) pending_best_ = bytes;
+        write_pending_best();
+        store_->save_step(bytes, state_.step);
+      } else {
+        pending_best_ = std::move(bytes);  // written with the next step checkpoint or at the end
+      }
     }
-    comm_.barrier();
+    if (periodic) comm_.barrier();  // no rank runs ahead of a checkpoint it might need
   }
 }
 
 TrainResult Run::finish(const std::string& status) {
   // Final evaluations: test (and train when asked) of the final model, predictions per sample.
   std::map<std::string, double> test_metrics, train_metrics;
+  if (comm_.is_root()) write_pending_best();
   buffers_->broadcast_from_root();  // one model on every rank: rank 0's, as saved
   if (status == "completed") {
     if (test_) {

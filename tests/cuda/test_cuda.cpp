@@ -2,13 +2,15 @@
 // model on the CPU, bf16 autocast (trainer.precision: bf16) runs the convolutions in bfloat16
 // while parameters and gradients stay fp32, and channels-last gives the same step. Every test
 // is skipped (GTEST_SKIP) where LibTorch sees no GPU, as on the CPU-only build machines; on a GPU
-// machine bench/gpu_check.sh runs them.
+// machine bench/gpu_check.sh runs them. The fused optimiser (optim.fused) on the GPU runs its
+// tensor-ops kernel over the flat buffer and must agree with the CPU loop.
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "models/registry.h"
 #include "trainers/device.h"
+#include "trainers/flat_optimizer.h"
 #include "trainers/precision.h"
 
 namespace galien {
@@ -141,6 +143,38 @@ TEST(Cuda, AdamStepOnGpuMatchesCpu) {
     EXPECT_LT((p.value().cpu() - *cpu_params.find(p.key())).abs().max().item<double>(), 3e-3)
         << p.key();
   }
+}
+
+// The same gradients (the CPU model's, copied over) into the fused optimiser on both devices:
+// the GPU's tensor ops over the flat buffer and the CPU's loop agree to 1e-6 (absolute).
+TEST(Cuda, FusedOptimiserOnGpuMatchesTheCpuLoop) {
+  SKIP_WITHOUT_CUDA();
+  auto cpu = small_resnet(18);
+  auto gpu = small_resnet(18);
+  copy_state(*cpu, *gpu);
+  gpu->to(torch::kCUDA);
+  OptimConfig config;  // adam, lr 1e-3
+  config.weight_decay = 1e-4;
+  FlatOptimizer cpu_opt(config, cpu->parameters());
+  FlatOptimizer gpu_opt(config, gpu->parameters());
+  EXPECT_TRUE(cpu_opt.uses_loop());
+  EXPECT_FALSE(gpu_opt.uses_loop());
+  EXPECT_TRUE(gpu_opt.flat().values().is_cuda());
+  ModelInputs ci;
+  ci.image = torch::randn({4, 2, 16, 16});
+  for (int step = 0; step < 10; ++step) {
+    cpu_opt.flat().zero_gradients();
+    cpu->forward(ci).square().mean().backward();
+    {
+      torch::NoGradGuard no_grad;
+      gpu_opt.flat().gradients().copy_(cpu_opt.flat().gradients());
+    }
+    cpu_opt.step();
+    gpu_opt.step();
+  }
+  const double diff =
+      (gpu_opt.flat().values().cpu() - cpu_opt.flat().values()).abs().max().item<double>();
+  EXPECT_LE(diff, 1e-6);
 }
 
 }  // namespace

@@ -42,6 +42,8 @@ if(GALIEN_BUILD_TRAINING)
   galien_test(test_cox_rotterdam SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_cox_rotterdam.cpp
               LIBS galien_models galien_comm galien_datasets)
   galien_test(test_local_launch SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_local_launch.cpp LIBS galien_launch)
+  # The fused optimiser against LibTorch's, its flat buffers and checkpoints (docs/training.md).
+  galien_test(test_flat_optimizer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_flat_optimizer.cpp LIBS galien_trainers)
   galien_test(test_augment SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_augment.cpp LIBS galien_trainers)
   # Segmentation parts (trainers/segmentation/): metrics, patch plans, sliding windows, losses.
   galien_test(test_segmentation SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_segmentation.cpp LIBS galien_trainers)
