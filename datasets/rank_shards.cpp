@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "datasets/imaging/float16.h"
+#include "datasets/pixel_convert.h"
 #include "datasets/shard_store.h"
 
 namespace galien {
@@ -35,7 +35,8 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
     : RankShards(shard_dir, manifest, split, world_size, rank, nullptr) {}
 
 RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
-                       const std::string& split, int world_size, int rank, const DataKeys* keys)
+                       const std::string& split, int world_size, int rank, const DataKeys* keys,
+                       ShardReadPath read_path)
     : shard_dir_(shard_dir), num_features_(manifest.num_features()) {
   // A key with an unauthenticated manifest would verify shards against unverified checksums.
   GALIEN_CHECK(keys == nullptr || manifest.authenticated,
@@ -73,8 +74,10 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
     const ShardData* data = nullptr;
     if (images) {
       const std::string path = (std::filesystem::path(shard_dir) / entry.file).string();
+      // Each owned file is read once, whole and sequentially, verified, and kept in memory:
+      // the epoch's reads then touch memory only (no per-sample I/O to prefetch).
       readers_[s] = std::make_unique<ShardReader>(
-          load_shard_image(shard_dir, entry, manifest, keys), path);
+          load_shard_image(shard_dir, entry, manifest, keys), path, read_path);
       data = &readers_[s]->data();
       if (data->num_samples() != entry.num_samples)
         GALIEN_USER_ERROR("shard " << path << " holds " << data->num_samples()
@@ -188,53 +191,74 @@ std::string RankShards::image_meta(const SampleRef& sample) const {
   return meta.empty() ? std::string() : meta[static_cast<std::size_t>(sample.index)];
 }
 
+namespace {
+
+// One sample's stored bytes through `read` (ShardReader::image_bytes or mask_bytes): under the
+// process-wide HDF5 lock when the reader calls HDF5, lock-free through a chunk index.
+template <typename Read>
+const std::uint8_t* stored_bytes(const ShardReader& reader, Read read) {
+  if (!reader.calls_hdf5()) return read();
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  return read();
+}
+
+}  // namespace
+
 void RankShards::gather_images(const std::vector<SampleRef>& samples, float* out) const {
   const auto n = static_cast<std::size_t>(product(image_shape_, 0));
-  std::vector<std::uint8_t> raw;  // one sample's stored pixels
+  std::vector<std::uint8_t> scratch;  // a sample decoded (gzip) or read by HDF5
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const ShardReader& reader = reader_of(samples[i], "/image");
-    const bool half = reader.data().images.dtype == PixelType::kFloat16;
-    raw.resize(n * (half ? 2 : 1));
-    {
-      std::lock_guard<std::mutex> lock(hdf5_mutex());
-      reader.read_image_raw(samples[i].index, raw.data());
-    }
-    float* sample = out + i * n;
-    if (half) {
-      for (std::size_t k = 0; k < n; ++k) {
-        std::uint16_t bits;
-        std::memcpy(&bits, raw.data() + 2 * k, sizeof bits);
-        sample[k] = half_to_float(bits);
-      }
-    } else {
-      // A 256-entry table: the same values as v / 255.0f, without a division per pixel (GCC does
-      // not vectorise that loop; the table made an epoch of 64x64 reads 1.4x faster).
-      static const std::array<float, 256> scaled = [] {
-        std::array<float, 256> table{};
-        for (int v = 0; v < 256; ++v) table[static_cast<std::size_t>(v)] = static_cast<float>(v) / 255.0f;
-        return table;
-      }();
-      for (std::size_t k = 0; k < n; ++k) sample[k] = scaled[raw[k]];
-    }
+    const std::int64_t index = samples[i].index;
+    const std::uint8_t* stored =
+        stored_bytes(reader, [&] { return reader.image_bytes(index, scratch); });
+    // uint8: v / 255 (a table, bit-identical to the division); float16 as stored.
+    if (reader.data().images.dtype == PixelType::kFloat16)
+      half_bytes_to_float(stored, n, out + i * n);
+    else
+      u8_to_unit_float(stored, n, out + i * n);
   }
 }
 
 void RankShards::gather_masks(const std::vector<SampleRef>& samples, std::int64_t* out) const {
   const auto n = static_cast<std::size_t>(image_shape_.empty() ? 0 : product(image_shape_, 1));
-  std::vector<std::uint8_t> mask(n);
+  std::vector<std::uint8_t> scratch;
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    read_mask(samples[i], mask.data());
-    for (std::size_t k = 0; k < n; ++k) out[i * n + k] = mask[k];
+    const ShardReader& reader = mask_reader_of(samples[i]);
+    const std::int64_t index = samples[i].index;
+    u8_to_int64(stored_bytes(reader, [&] { return reader.mask_bytes(index, scratch); }), n,
+                out + i * n);
   }
 }
 
 void RankShards::read_mask(const SampleRef& sample, std::uint8_t* out) const {
+  const ShardReader& reader = mask_reader_of(sample);
+  if (!reader.calls_hdf5()) {
+    std::vector<std::uint8_t> scratch;
+    std::memcpy(out, reader.mask_bytes(sample.index, scratch),
+                static_cast<std::size_t>(reader.data().images.mask_pixels()));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  reader.read_mask(sample.index, out);
+}
+
+const ShardReader& RankShards::mask_reader_of(const SampleRef& sample) const {
   const ShardReader& reader = reader_of(sample, "/mask");
   if (!reader.has_mask())
     GALIEN_USER_ERROR("shard " << shard_name(sample.shard) << " has no /mask "
                       << "(segmentation labels): use a dataset sharded with masks");
-  std::lock_guard<std::mutex> lock(hdf5_mutex());
-  reader.read_mask(sample.index, out);
+  return reader;
+}
+
+bool RankShards::uses_chunk_index() const {
+  bool any = false;
+  for (const auto& reader : readers_) {
+    if (!reader) continue;
+    if (!reader->uses_chunk_index()) return false;
+    any = true;
+  }
+  return any;
 }
 
 std::vector<SampleRef> RankShards::all_owned_samples() const { return owned_samples_; }

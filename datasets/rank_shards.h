@@ -4,11 +4,16 @@
 // per owned shard over the verified (for an encrypted shard: decrypted) file image in memory,
 // and read pixels one sample at a time when a batch asks for them.
 //
+// Pixels are read through each shard's chunk index (format 1.4: decoded straight from the file
+// image, no HDF5 call per sample) or by one H5Dread per sample (older shards, or
+// trainer.shard_reader: hdf5); datasets/shard_reader.h.
+//
 // Threads: every method is const and may be called from any thread, e.g. the trainer's
-// background loader (one at a time per RankShards is the intended use). Pixel reads go through
-// HDF5, which is not reentrant unless built thread-safe, so all RankShards of a process take one
-// mutex around them (and around opening image shards); the other gathers read memory only.
-// Code outside RankShards must not call HDF5 while a loader thread gathers images.
+// background loader (one at a time per RankShards is the intended use). HDF5 is not reentrant
+// unless built thread-safe, so all RankShards of a process take one mutex around every HDF5
+// call they make (opening image shards, per-sample H5Dread); chunk-index reads and the other
+// gathers read immutable memory only and take no lock. Code outside RankShards must not call
+// HDF5 while a loader thread gathers images from shards without a chunk index.
 #pragma once
 
 #include <array>
@@ -36,8 +41,11 @@ class RankShards {
   // checked). Owned shards are authenticated (SHA-256 against the authenticated manifest, or
   // the AES-256-GCM tag for encrypted shards) and decrypted in memory; the others are checked
   // by SHA-256. Any failure is a UserError naming the shard, before training starts.
+  // `read_path` (trainer.shard_reader) chooses how image pixels are read; kChunkIndex makes a
+  // shard without a chunk index a UserError naming it.
   RankShards(const std::string& shard_dir, const Manifest& manifest, const std::string& split,
-             int world_size, int rank, const DataKeys* keys);
+             int world_size, int rank, const DataKeys* keys,
+             ShardReadPath read_path = ShardReadPath::kAuto);
 
   const std::vector<std::int64_t>& shard_sizes() const { return shard_sizes_; }  // every shard
   const std::vector<int>& owned() const { return owned_; }
@@ -80,10 +88,13 @@ class RankShards {
   // The case's real size (D, H, W) on the stored grid; the whole stored size for shards whose
   // cases all have it.
   std::array<std::int64_t, 3> extent(const SampleRef& sample) const;
+  // Whether every owned image shard is read through its chunk index (false for tables).
+  bool uses_chunk_index() const;
 
  private:
   const ShardData& data_of(const SampleRef& sample) const;  // checks ownership and range
   const ShardReader& reader_of(const SampleRef& sample, const char* what) const;
+  const ShardReader& mask_reader_of(const SampleRef& sample) const;  // UserError without /mask
   std::string shard_name(int shard) const;  // for messages: "train-00000.h5 in DIR"
 
   std::string shard_dir_;

@@ -173,8 +173,11 @@ void write_contents(const std::string& file_path, const std::string& path, const
   hid_t root = file.get();
   write_attribute(root, "format", std::string(kFormat), path);
   write_attribute(root, "format_version_major", kShardFormatMajor, path);
-  // The lowest minor version that describes the file (shard.h): 1.3 only for /extent.
-  write_attribute(root, "format_version_minor", shard.images.extents.empty() ? 2 : 3, path);
+  // The lowest minor version that describes the file (shard.h): 1.4 for images with their
+  // chunk index, 1.3 for /extent, else 1.2 (tables keep the bytes they had).
+  const bool indexed = !shard.images.shape.empty() && shard.images.chunk_index;
+  write_attribute(root, "format_version_minor", indexed ? 4 : shard.images.extents.empty() ? 2 : 3,
+                  path);
   write_attribute(root, "split", shard.split, path);
   write_attribute(root, "shard_index", shard.shard_index, path);
   write_attribute(root, "num_shards", shard.num_shards, path);

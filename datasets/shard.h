@@ -1,7 +1,8 @@
 // One HDF5 shard of one split (format version 1, documented in docs/FORMAT.md).
 //
 //   /                 attributes: format = "galien-shard", format_version_major = 1,
-//                     format_version_minor = 2 (3 with /extent), split, shard_index,
+//                     format_version_minor = 2 (4 with images, 3 for images without the chunk
+//                     index but with /extent), split, shard_index,
 //                     num_shards, num_samples, num_features
 //   /pseudonym        fixed-length string[num_samples] (64 hex chars, HMAC-SHA256)
 //   /features         float32[num_samples, num_features], standardised with train statistics
@@ -11,7 +12,10 @@
 // sample per chunk), /mask (uint8 [N, (D,) H, W]), /image_meta, /labels_multi (uint8 [N, K]),
 // /time (float32 [N]) + /event (uint8 [N]). Optional since 1.2: /target (float32 [N], the raw
 // regression target). Optional since 1.3: /extent (int32 [N, 3], each sample's real size D, H,
-// W inside the padded /image and /mask of segmentation cases of different sizes). read_shard
+// W inside the padded /image and /mask of segmentation cases of different sizes). Since 1.4,
+// with /image: /image_chunks and /mask_chunks (uint64 [N, 3]: each sample's chunk offset in
+// the file, stored size, filter mask; datasets/chunk_index.h), so an in-memory reader decodes
+// samples without an HDF5 call each. read_shard
 // reads everything but pixels; pixels are read one sample at a time by ShardReader
 // (datasets/shard_reader.h).
 //
@@ -28,9 +32,10 @@ namespace galien {
 
 constexpr int kShardFormatMajor = 1;
 // The newest minor version this galien reads and writes. 1.1: optional image, mask and label
-// datasets; 1.2: /target; 1.3: /extent. A shard records the lowest version that describes it
-// (1.3 only with /extent), so shards without the new dataset keep their bytes.
-constexpr int kShardFormatMinor = 3;
+// datasets; 1.2: /target; 1.3: /extent; 1.4: the chunk index of image shards. A shard records
+// the lowest version that describes it (1.4 for image shards, which all get the index; 1.3
+// only with /extent), so shards without images (tables) keep their bytes.
+constexpr int kShardFormatMinor = 4;
 
 enum class PixelType { kUint8, kFloat16 };
 
@@ -52,6 +57,10 @@ struct ShardImages {
   // `shape`, the rest padding (zeros); row-major [N x 3]. Empty = every sample fills `shape`.
   // Written when set (with images), read by read_shard.
   std::vector<std::int32_t> extents;
+  // 1.4, /image_chunks and /mask_chunks: record where each sample's chunk lies (the chunk
+  // index, datasets/chunk_index.h). Writing only; false writes the shard as galien < 1.4 did
+  // (what the tests of older shards need). ShardReader finds the index itself.
+  bool chunk_index = true;
 
   std::int64_t sample_pixels() const;  // product(shape)
   std::int64_t mask_pixels() const;    // product(shape) / C

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "datasets/chunk_index.h"
 
 namespace galien {
 namespace {
@@ -92,6 +93,15 @@ void write_meta(hid_t file, const std::vector<std::string>& meta, const std::str
   write_whole(file, "/image_meta", type.get(), type.get(), {meta.size()}, packed.data(), path);
 }
 
+// 1.4: where each sample's chunk of `dataset` lies in the file (datasets/chunk_index.h), read
+// back from HDF5 once every chunk is written: uint64 [N, 3], small and read whole.
+void write_chunk_index(hid_t file, hid_t dataset, const char* name, std::int64_t samples,
+                       const std::string& path) {
+  const std::vector<std::uint64_t> rows = chunk_index_rows(locate_chunks(dataset, samples));
+  write_whole(file, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, {static_cast<hsize_t>(samples), 3},
+              rows.data(), path);
+}
+
 void write_images(hid_t file, const ShardData& shard, const std::string& path) {
   const ShardImages& images = shard.images;
   GALIEN_CHECK(images.shape.size() == 3 || images.shape.size() == 4, "image shape rank");
@@ -127,6 +137,10 @@ void write_images(hid_t file, const ShardData& shard, const std::string& path) {
   }
   bool any_meta = std::any_of(meta.begin(), meta.end(), [](const auto& m) { return !m.empty(); });
   if (any_meta) write_meta(file, meta, path);
+  if (images.chunk_index) {
+    write_chunk_index(file, image.get(), "/image_chunks", shard.num_samples(), path);
+    if (images.has_mask) write_chunk_index(file, mask.get(), "/mask_chunks", shard.num_samples(), path);
+  }
 }
 
 // 1.3: int32 [N, 3], small and read whole: not chunked, never compressed.

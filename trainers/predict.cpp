@@ -73,7 +73,8 @@ PredictResult predict_split(const Config& config, const std::string& checkpoint,
   const std::optional<DataKeys> keys = load_data_keys(config.privacy.key_file);
   const DataKeys* key = keys ? &*keys : nullptr;
   const Manifest manifest = load_manifest(shard_dir, key);
-  RankShards shards(shard_dir, manifest, split, comm.size(), comm.rank(), key);
+  RankShards shards(shard_dir, manifest, split, comm.size(), comm.rank(), key,
+                    shard_read_path(config.trainer.shard_reader));
   const ShardsReadEvent event{shard_dir, manifest_sha256(shard_dir), config.sha256,
                               manifest.key_id, shards.owned_files(), comm.rank(), comm.size(),
                               key ? key_kind_name(key->kind()) : "none",

@@ -211,15 +211,19 @@ void Run::set_up() {
   check_ranks_agree(comm_, "data manifest (SHA-256)", manifest_hash_);
 
   const std::string& dir = config_.data.shard_dir;
-  train_ = std::make_unique<RankShards>(dir, manifest_, "train", comm_.size(), comm_.rank(), key);
+  const ShardReadPath read_path = shard_read_path(tc_.shard_reader);  // trainer.shard_reader
+  train_ = std::make_unique<RankShards>(dir, manifest_, "train", comm_.size(), comm_.rank(), key,
+                                        read_path);
   // Before step 1: a monitor the splits cannot give fails now, not at the end of epoch 1.
   monitor_ = resolve_monitor(config_, manifest_);
   if (!monitor_.note.empty()) log::info0("{}", monitor_.note);
   // Only the splits trainer.eval_splits asks for are read (and so in the audit log).
   if (evaluates_split(config_, manifest_, "val"))
-    val_ = std::make_unique<RankShards>(dir, manifest_, "val", comm_.size(), comm_.rank(), key);
+    val_ = std::make_unique<RankShards>(dir, manifest_, "val", comm_.size(), comm_.rank(), key,
+                                        read_path);
   if (evaluates_split(config_, manifest_, "test"))
-    test_ = std::make_unique<RankShards>(dir, manifest_, "test", comm_.size(), comm_.rank(), key);
+    test_ = std::make_unique<RankShards>(dir, manifest_, "test", comm_.size(), comm_.rank(), key,
+                                         read_path);
   record_shards_read();
   task_ = make_task(config_, manifest_, train_->image_shape(), dir, comm_, device_);
   task_->check_train_split(*train_);

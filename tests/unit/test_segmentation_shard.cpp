@@ -173,7 +173,7 @@ TEST(SegmentationShard, CasesOfDifferentSizesArePaddedAndMatchTheCanonicalMasks)
   for (const char* split : {"train", "val", "test"}) {
     std::vector<std::int64_t> counts(3, 0);
     for (const std::string& path : shard_paths(result, split)) {
-      EXPECT_EQ(int_attribute(path, "format_version_minor"), 3) << path;
+      EXPECT_EQ(int_attribute(path, "format_version_minor"), 4) << path;  // images: chunk index
       EXPECT_TRUE(has_dataset(path, "/extent"));
       ShardReader reader(path);
       ASSERT_TRUE(reader.has_mask());
@@ -407,7 +407,9 @@ TEST(SegmentationShard, ChannelFilesOfCasesOfDifferentSizesStackAndPadTogether) 
   EXPECT_FALSE(fs::exists(odd + "/shards/train-00000.h5"));
 }
 
-TEST(SegmentationShard, AFixedShapeAndClassificationImagesStayFormatOneTwoWithoutExtent) {
+// Image shards record 1.4 (their chunk index, tests/unit/test_chunk_index.cpp) with or without
+// /extent; without it, /extent is simply absent.
+TEST(SegmentationShard, AFixedShapeAndClassificationImagesHaveNoExtent) {
   std::string dir = scratch("seg_fixed");
   make_fixture("nifti-seg-sizes", dir + "/task");
   Config config = seg_config(dir);
@@ -415,12 +417,12 @@ TEST(SegmentationShard, AFixedShapeAndClassificationImagesStayFormatOneTwoWithou
   ShardResult result;
   captured_log([&] { result = run_shard(config, false); });
   for (const std::string& path : shard_paths(result, "train")) {
-    EXPECT_EQ(int_attribute(path, "format_version_minor"), 2);
+    EXPECT_EQ(int_attribute(path, "format_version_minor"), 4);
     EXPECT_FALSE(has_dataset(path, "/extent"));
     ShardReader reader(path);
     EXPECT_EQ(reader.extent(0), (Size{4, 8, 8}));  // no /extent: the full stored size
   }
-  // Classification NIfTI images: no /extent, format 1.2 as before.
+  // Classification NIfTI images: no /extent.
   std::string plain = scratch("seg_plain");
   make_fixture("nifti", plain + "/task");
   Config classification = seg_config(plain);
@@ -428,7 +430,7 @@ TEST(SegmentationShard, AFixedShapeAndClassificationImagesStayFormatOneTwoWithou
   classification.data.classes.clear();
   captured_log([&] { result = run_shard(classification, false); });
   for (const std::string& path : shard_paths(result, "train")) {
-    EXPECT_EQ(int_attribute(path, "format_version_minor"), 2);
+    EXPECT_EQ(int_attribute(path, "format_version_minor"), 4);
     EXPECT_FALSE(has_dataset(path, "/extent"));
   }
   EXPECT_EQ(result.manifest.task, "classification");
@@ -575,14 +577,14 @@ TEST(SegmentationShard, ExtentRoundTripsAndADamagedOneNamesTheShard) {
   const std::string dir = scratch("seg_extent");
   const std::string path = dir + "/train-00000.h5";
   write_shard(path, extent_shard({3, 4, 5, 1, 2, 3}));
-  EXPECT_EQ(int_attribute(path, "format_version_minor"), 3);
+  EXPECT_EQ(int_attribute(path, "format_version_minor"), 4);
   ShardReader reader(path);
   EXPECT_EQ(reader.extent(0), (Size{3, 4, 5}));
   EXPECT_EQ(reader.extent(1), (Size{1, 2, 3}));
   EXPECT_EQ(read_shard(path).images.extents, (std::vector<std::int32_t>{3, 4, 5, 1, 2, 3}));
 
   write_shard(dir + "/plain.h5", extent_shard({}));
-  EXPECT_EQ(int_attribute(dir + "/plain.h5", "format_version_minor"), 2);
+  EXPECT_EQ(int_attribute(dir + "/plain.h5", "format_version_minor"), 4);
   EXPECT_EQ(ShardReader(dir + "/plain.h5").extent(1), (Size{3, 4, 5}));
 
   auto damaged = [&](hid_t type, hsize_t rows, hsize_t columns, std::vector<double> values) {

@@ -596,10 +596,11 @@ TEST(ShardTarget, RoundTripAndALengthMismatchNamesTheFile) {
   EXPECT_CONTAINS(message, "has /target that is not one number per sample");
 }
 
-// 1.3 adds only /extent (segmentation; tests/unit/test_segmentation_shard.cpp): a shard without
-// it still records 1.2, the lowest version that describes it.
+// 1.3 adds only /extent (segmentation; tests/unit/test_segmentation_shard.cpp), 1.4 the chunk
+// index of image shards (tests/unit/test_chunk_index.cpp): a table shard still records 1.2, the
+// lowest version that describes it.
 TEST(ShardTarget, FormatOneTwoWrittenAndOneZeroToOneTwoRead) {
-  EXPECT_EQ(kShardFormatMinor, 3);
+  EXPECT_EQ(kShardFormatMinor, 4);
   const std::string dir = scratch("versions");
   ShardData tabular = target_shard();
   tabular.target.clear();
@@ -611,7 +612,7 @@ TEST(ShardTarget, FormatOneTwoWrittenAndOneZeroToOneTwoRead) {
   H5Aclose(attr);
   H5Fclose(file);
   EXPECT_EQ(minor, 2);
-  for (std::int64_t older : {0, 1, 2, 3}) {
+  for (std::int64_t older : {0, 1, 2, 3, 4}) {
     set_minor_version(dir + "/s.h5", older);
     EXPECT_EQ(read_shard(dir + "/s.h5").features, tabular.features) << older;
   }

@@ -18,6 +18,8 @@ galien_test(test_encrypted_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_
 galien_test(test_task_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_task_shards.cpp LIBS galien_datasets)
 galien_test(test_run_checks SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_run_checks.cpp LIBS galien_datasets)
 galien_test(test_rank_shards SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_rank_shards.cpp LIBS galien_datasets)
+# Shard format 1.4's chunk index and the two read paths (trainer.shard_reader).
+galien_test(test_chunk_index SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_chunk_index.cpp LIBS galien_datasets)
 # data.task: segmentation on the shard side: cases of different sizes, /extent, mask checks.
 galien_test(test_segmentation_shard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_segmentation_shard.cpp LIBS galien_datasets)
 # galien plan's scaling model (launcher/plan/, no LibTorch).
