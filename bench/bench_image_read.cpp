@@ -1,37 +1,42 @@
 // bench_image_read: how fast one rank reads image shards written by `galien shard` (plain,
-// gzip-compressed chunks, AES-256-GCM encrypted), beside a raw read of the same files from the
-// page cache (docs/BENCHMARKS.md, "Data path: image shards"; bench/read_torch.py is the h5py +
-// DataLoader side, on the same files).
+// gzip-compressed chunks, AES-256-GCM encrypted), through both read paths of the trainer
+// (trainer.shard_reader: chunk_index and hdf5) on the same shards in the same run, beside a raw
+// read of the same files from the page cache (docs/BENCHMARKS.md, "Data path: image shards";
+// bench/read_torch.py is the h5py + DataLoader side, on the same files).
 //
-// For each NAME=DIR given, on the train split as a 1-rank job owns it (every shard), files
-// already in the page cache (one untimed pass), each case timed --repeats times in alternating
-// order:
-//   raw      read() every shard file into memory, nothing else
-//   open     what a rank does once per job: read each file once, verify it (SHA-256 against the
-//            authenticated manifest, or the GCM tag while decrypting in place) and open the HDF5
-//            image in memory (datasets/shard_store.h load_shard_image + ShardReader)
-//   epoch    what it does every epoch: every sample's chunk read ([gunzip]) from the opened
-//            images in a shuffled order, converted to float / 255 into [batch, C, H, W] buffers
-//            (the image path of RankShards: load_shard_image, then ShardReader per sample)
-//   epoch, table  the same, converting through a 256-entry table (b / 255.0f, bit-identical)
-//            instead of a division per pixel: what the per-pixel division costs
-//   epoch, direct  prototype, unfiltered shards only: every chunk's offset in the verified
-//            file image found once (H5Dget_chunk_info_by_coord), then pixels converted straight
-//            from there through the table: no HDF5 call per sample
-//   open, direct   what the prototype's open costs (verify + find every chunk)
-//   pass     open + epoch: one full read of the split, what h5py + DataLoader is compared with
+// For each NAME=DIR given, on the train split, files already in the page cache (one untimed
+// pass), each case timed --repeats times in alternating order:
+//   raw                read() every shard file into memory, nothing else
+//   open, PATH         what a rank does once per job: RankShards of a 1-rank job (read each file
+//                      once, verify it: SHA-256 against the authenticated manifest, or the GCM tag
+//                      while decrypting in place; open the HDF5 image in memory; with the chunk
+//                      index, check it)
+//   epoch, PATH        what it does every epoch: every sample once in a shuffled order,
+//                      RankShards::gather_images in batches of --batch (uint8 -> float / 255):
+//                      the trainer's image path
+//   pass, PATH         open + epoch: one full read of the split, what h5py + DataLoader is
+//                      compared with
+// PATH = "chunk index" (decoded from the file image at each chunk's recorded offset, no HDF5
+// call per sample) or "hdf5" (one H5Dread per sample, the only path before shard format 1.4).
+// With --ranks-dataset NAME, also per-rank throughput by ownership mode (issue 15 item 4,
+// datasets/sample_ownership.h), ranks simulated one after another in this process, chunk index:
+//   epoch/pass, whole shards (W ranks)   W = the shard count: each rank owns one whole shard
+//   epoch/pass, ranges (W ranks)         W = 1.5 x the shard count: each rank owns a contiguous
+//                                        range, part of one shard or parts of two, and loads
+//                                        (verifies) the whole shards its range touches
+// samples/s there = all ranks' samples / the sum of their times: one rank's rate.
 // Prints one JSON object per case and directory: median wall and CPU seconds, samples/s,
 // pixel MB/s (decoded uint8 bytes) and file MB/s (bytes on disk).
-// Usage: bench_image_read [--key KEYFILE] [--repeats 7] [--batch 32] NAME=DIR ...
+// Usage: bench_image_read [--key KEYFILE] [--repeats 7] [--batch 32] [--ranks-dataset NAME]
+//        [--only CASE] NAME=DIR ...
 #include <CLI/CLI.hpp>
-#include <hdf5.h>
-#include <hdf5_hl.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -44,7 +49,7 @@
 
 #include "datasets/encrypted_shard.h"
 #include "datasets/manifest.h"
-#include "datasets/shard_reader.h"
+#include "datasets/rank_shards.h"
 #include "datasets/shard_store.h"
 #include "privacy/data_keys.h"
 
@@ -72,111 +77,35 @@ struct Dataset {
   std::vector<ShardEntry> entries;
   std::uintmax_t file_bytes = 0;
   std::int64_t samples = 0, sample_pixels = 0;
-  std::vector<std::unique_ptr<ShardReader>> readers;  // the opened images (case "open")
-  // Prototype ("epoch, direct"): the verified file images and, per sample, the byte offset of
-  // its /image chunk in them; only for unfiltered (not gzip) chunks.
-  std::vector<std::vector<std::uint8_t>> images;
-  std::vector<std::vector<std::size_t>> chunk_at;
 };
 
-// Finds every sample's chunk in the in-memory file image once (H5Dget_chunk_info_by_coord,
-// HDF5 >= 1.10.5), so an epoch can read pixels with no HDF5 call. False for gzip chunks.
-bool index_chunks(Dataset& d, const DataKeys* keys) {
-  d.images.clear();
-  d.chunk_at.clear();
-  for (const ShardEntry& e : d.entries) {
-    d.images.push_back(load_shard_image(d.dir, e, d.manifest, keys));
-    std::vector<std::uint8_t>& image = d.images.back();
-    const unsigned flags = H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE;
-    const hid_t file = H5LTopen_file_image(image.data(), image.size(), flags);
-    const hid_t dataset = H5Dopen2(file, "/image", H5P_DEFAULT);
-    const hid_t plist = H5Dget_create_plist(dataset);
-    const bool unfiltered = H5Pget_nfilters(plist) == 0;
-    std::vector<std::size_t> offsets;
-    for (hsize_t i = 0; unfiltered && i < static_cast<hsize_t>(e.num_samples); ++i) {
-      hsize_t coords[5] = {i, 0, 0, 0, 0}, size = 0;
-      haddr_t address = 0;
-      unsigned mask = 0;
-      if (H5Dget_chunk_info_by_coord(dataset, coords, &mask, &address, &size) < 0 ||
-          address + size > image.size())
-        throw std::runtime_error(e.file + ": chunk " + std::to_string(i) + " not found");
-      offsets.push_back(static_cast<std::size_t>(address));
-    }
-    H5Pclose(plist);
-    H5Dclose(dataset);
-    H5Fclose(file);
-    if (!unfiltered) return false;
-    d.chunk_at.push_back(std::move(offsets));
-  }
-  return true;
+struct Path {
+  const char* name;  // in the case names: "chunk index", "hdf5"
+  ShardReadPath path;
+};
+const Path kPaths[] = {{"chunk index", ShardReadPath::kChunkIndex}, {"hdf5", ShardReadPath::kHdf5}};
+
+std::unique_ptr<RankShards> open_rank(const Dataset& d, const DataKeys* keys, ShardReadPath path,
+                                      int world, int rank) {
+  return std::make_unique<RankShards>(d.dir, d.manifest, "train", world, rank, keys, path);
 }
 
-// As read_epoch with the table, but each sample's pixels are taken straight from its chunk's
-// bytes in the file image: no HDF5 call per sample.
-std::size_t read_epoch_direct(const Dataset& d, int batch, std::uint64_t seed) {
-  static const std::vector<float> kScale = [] {
-    std::vector<float> t(256);
-    for (int b = 0; b < 256; ++b) t[static_cast<std::size_t>(b)] = static_cast<float>(b) / 255.0f;
-    return t;
-  }();
-  std::vector<std::pair<int, std::int64_t>> order;
-  for (std::size_t s = 0; s < d.chunk_at.size(); ++s)
-    for (std::size_t i = 0; i < d.chunk_at[s].size(); ++i)
-      order.emplace_back(static_cast<int>(s), static_cast<std::int64_t>(i));
+// Every owned sample once, shuffled, gathered in float batches scaled to [0, 1] as the
+// trainer's loader does (RankShards::gather_images).
+std::size_t read_epoch(const RankShards& shards, int batch, std::uint64_t seed) {
+  std::vector<SampleRef> order = shards.all_owned_samples();
   std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
-  const auto pixels = static_cast<std::size_t>(d.sample_pixels);
+  std::size_t pixels = 1;
+  for (std::int64_t dim : shards.image_shape()) pixels *= static_cast<std::size_t>(dim);
   std::vector<float> buffer(static_cast<std::size_t>(batch) * pixels);
   std::size_t sink = 0;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const auto s = static_cast<std::size_t>(order[k].first);
-    const std::uint8_t* raw =
-        d.images[s].data() + d.chunk_at[s][static_cast<std::size_t>(order[k].second)];
-    float* out = buffer.data() + (k % static_cast<std::size_t>(batch)) * pixels;
-    for (std::size_t p = 0; p < pixels; ++p) out[p] = kScale[raw[p]];
-    sink += out[0] > 0.5f;
-  }
-  return sink;
-}
-
-// Opens every shard as a rank does: verified (decrypted) image in memory, then ShardReader.
-void open_all(Dataset& d, const DataKeys* keys) {
-  d.readers.clear();
-  for (const ShardEntry& e : d.entries) {
-    d.readers.push_back(std::make_unique<ShardReader>(
-        load_shard_image(d.dir, e, d.manifest, keys), d.dir + "/" + e.file));
-    if (d.readers.back()->num_samples() != e.num_samples)
-      throw std::runtime_error(e.file + ": sample count differs from the manifest");
-  }
-}
-
-// Every sample once, shuffled across shards, into float batches scaled to [0, 1]. With `table`
-// the bytes are converted through a 256-entry table of b / 255.0f (bit-identical results)
-// instead of one scalar division per pixel, which GCC -O2 does not vectorise.
-std::size_t read_epoch(const Dataset& d, int batch, std::uint64_t seed, bool table = false) {
-  static const std::vector<float> kScale = [] {
-    std::vector<float> t(256);
-    for (int b = 0; b < 256; ++b) t[static_cast<std::size_t>(b)] = static_cast<float>(b) / 255.0f;
-    return t;
-  }();
-  std::vector<std::pair<int, std::int64_t>> order;
-  for (std::size_t s = 0; s < d.readers.size(); ++s)
-    for (std::int64_t i = 0; i < d.readers[s]->num_samples(); ++i)
-      order.emplace_back(static_cast<int>(s), i);
-  std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
-  const auto pixels = static_cast<std::size_t>(d.sample_pixels);
-  std::vector<float> buffer(static_cast<std::size_t>(batch) * pixels);
-  std::vector<std::uint8_t> raw(pixels);  // uint8 shards (what bench/run_all.sh writes)
-  std::size_t sink = 0;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    // As RankShards::gather_images does: the stored bytes, then / 255 into the batch.
-    float* out = buffer.data() + (k % static_cast<std::size_t>(batch)) * pixels;
-    d.readers[static_cast<std::size_t>(order[k].first)]->read_image_raw(order[k].second,
-                                                                        raw.data());
-    if (table)
-      for (std::size_t p = 0; p < pixels; ++p) out[p] = kScale[raw[p]];
-    else
-      for (std::size_t p = 0; p < pixels; ++p) out[p] = static_cast<float>(raw[p]) / 255.0f;
-    sink += out[0] > 0.5f;
+  for (std::size_t at = 0; at < order.size(); at += static_cast<std::size_t>(batch)) {
+    const std::vector<SampleRef> part(
+        order.begin() + static_cast<std::ptrdiff_t>(at),
+        order.begin() + static_cast<std::ptrdiff_t>(
+                            std::min(order.size(), at + static_cast<std::size_t>(batch))));
+    shards.gather_images(part, buffer.data());
+    sink += buffer[0] > 0.5f;
   }
   return sink;
 }
@@ -186,10 +115,11 @@ struct Case {
   std::string name;
   std::function<std::size_t()> run;
   std::vector<double> wall, cpu;
+  int world_size = 1;  // ranks simulated (ownership cases); every case reads every sample
 };
 
-int run(const std::vector<std::string>& specs, const std::string& key_file, int repeats,
-        int batch) {
+int run(const std::vector<std::string>& specs, const std::string& key_file, int repeats, int batch,
+        const std::string& ranks_dataset, const std::string& only) {
   const std::optional<DataKeys> keys = load_data_keys(key_file);
   const DataKeys* key = keys ? &*keys : nullptr;
   std::vector<std::unique_ptr<Dataset>> datasets;
@@ -205,14 +135,19 @@ int run(const std::vector<std::string>& specs, const std::string& key_file, int 
       d->file_bytes += fs::file_size(fs::path(d->dir) / e.file);
       d->samples += e.num_samples;
     }
-    open_all(*d, key);
-    d->sample_pixels = d->readers.front()->data().images.sample_pixels();
-    if (d->readers.front()->data().images.dtype != PixelType::kUint8)
-      throw std::runtime_error(d->dir + ": uint8 image shards only");
+    const auto probe = open_rank(*d, key, ShardReadPath::kAuto, 1, 0);
+    d->sample_pixels = 1;
+    for (std::int64_t dim : probe->image_shape()) d->sample_pixels *= dim;
+    if (!probe->uses_chunk_index())
+      throw std::runtime_error(d->dir + ": shards without a chunk index (written before format "
+                               "1.4): re-run galien shard");
     datasets.push_back(std::move(d));
   }
   std::vector<Case> cases;
   std::uint64_t epoch = 0;
+  // Opened once for the epoch cases, one per dataset and path; the ranks of the ownership cases.
+  std::vector<std::unique_ptr<RankShards>> opened;
+  std::deque<std::vector<std::unique_ptr<RankShards>>> rank_sets;  // deque: stable addresses
   for (auto& d : datasets) {
     Dataset* p = d.get();
     cases.push_back({p, "raw", [p] {
@@ -221,34 +156,48 @@ int run(const std::vector<std::string>& specs, const std::string& key_file, int 
                          n += read_shard_bytes(p->dir + "/" + e.file).size;
                        return n;
                      }, {}, {}});
-    cases.push_back({p, "open", [p, key] {
-                       open_all(*p, key);
-                       return p->readers.size();
-                     }, {}, {}});
-    cases.push_back({p, "epoch", [p, batch, &epoch] { return read_epoch(*p, batch, ++epoch); },
-                     {}, {}});
-    cases.push_back({p, "epoch, table", [p, batch, &epoch] {
-                       return read_epoch(*p, batch, ++epoch, true);
-                     }, {}, {}});
-    if (index_chunks(*p, key)) {
-      // Prototype: checks that the direct read gives the very pixels ShardReader gives.
-      std::vector<std::uint8_t> expected(static_cast<std::size_t>(p->sample_pixels));
-      p->readers.back()->read_image_raw(p->readers.back()->num_samples() - 1, expected.data());
-      const std::uint8_t* direct = p->images.back().data() + p->chunk_at.back().back();
-      if (!std::equal(expected.begin(), expected.end(), direct))
-        throw std::runtime_error(p->name + ": direct chunk read differs from ShardReader");
-      cases.push_back({p, "epoch, direct", [p, batch, &epoch] {
-                         return read_epoch_direct(*p, batch, ++epoch);
+    for (const Path& path : kPaths) {
+      const ShardReadPath mode = path.path;
+      opened.push_back(open_rank(*p, key, mode, 1, 0));
+      const RankShards* shards = opened.back().get();
+      cases.push_back({p, std::string("open, ") + path.name, [p, key, mode] {
+                         return open_rank(*p, key, mode, 1, 0)->owned().size();
                        }, {}, {}});
-      cases.push_back({p, "open, direct", [p, key] {
-                         index_chunks(*p, key);
-                         return p->images.size();
+      cases.push_back({p, std::string("epoch, ") + path.name, [shards, batch, &epoch] {
+                         return read_epoch(*shards, batch, ++epoch);
+                       }, {}, {}});
+      cases.push_back({p, std::string("pass, ") + path.name, [p, key, mode, batch, &epoch] {
+                         return read_epoch(*open_rank(*p, key, mode, 1, 0), batch, ++epoch);
                        }, {}, {}});
     }
-    cases.push_back({p, "pass", [p, key, batch, &epoch] {
-                       open_all(*p, key);
-                       return read_epoch(*p, batch, ++epoch);
-                     }, {}, {}});
+    if (p->name != ranks_dataset) continue;
+    // Ownership modes: one whole shard per rank vs ranges over 1.5x as many ranks.
+    const int shards = static_cast<int>(p->entries.size());
+    for (const auto& [mode, world] : {std::pair{"whole shards", shards},
+                                      std::pair{"ranges", shards + (shards + 1) / 2}}) {
+      const std::string label = std::string(mode) + " (" + std::to_string(world) + " ranks)";
+      rank_sets.emplace_back();
+      for (int r = 0; r < world; ++r)
+        rank_sets.back().push_back(open_rank(*p, key, ShardReadPath::kChunkIndex, world, r));
+      const auto* ranks = &rank_sets.back();
+      cases.push_back({p, "rank epoch, " + label, [ranks, batch, &epoch] {
+                         std::size_t sink = 0;
+                         for (const auto& rank : *ranks) sink += read_epoch(*rank, batch, ++epoch);
+                         return sink;
+                       }, {}, {}, world});
+      cases.push_back({p, "rank pass, " + label, [p, key, world, batch, &epoch] {
+                         std::size_t sink = 0;
+                         for (int r = 0; r < world; ++r)
+                           sink += read_epoch(*open_rank(*p, key, ShardReadPath::kChunkIndex,
+                                                         world, r), batch, ++epoch);
+                         return sink;
+                       }, {}, {}, world});
+    }
+  }
+  if (!only.empty()) {  // profiling one case (perf record): the others are not run
+    cases.erase(std::remove_if(cases.begin(), cases.end(),
+                               [&](const Case& c) { return c.name.find(only) == std::string::npos; }),
+                cases.end());
   }
   std::size_t sink = 0;
   for (Case& c : cases) sink += c.run();  // warm-up: page cache, allocator
@@ -271,6 +220,8 @@ int run(const std::vector<std::string>& specs, const std::string& key_file, int 
                                 {"case", c.name},
                                 {"samples", c.data->samples},
                                 {"shards", c.data->entries.size()},
+                                {"world_size", c.world_size},
+                                {"batch", batch},
                                 {"file_MB", static_cast<double>(c.data->file_bytes) / 1e6},
                                 {"pixel_MB", pixel_mb},
                                 {"encrypted", c.data->manifest.encryption.has_value()},
@@ -293,18 +244,21 @@ int run(const std::vector<std::string>& specs, const std::string& key_file, int 
 
 int main(int argc, char** argv) {
   CLI::App app{"Read throughput of one rank on image shards: plain, gzip, encrypted, raw read"};
-  std::string key_file;
+  std::string key_file, ranks_dataset, only;
   int repeats = 7, batch = 32;
   std::vector<std::string> specs;
   app.add_option("--key", key_file, "the data controller's key (needed for encrypted shards)");
   app.add_option("--repeats", repeats, "timed repeats (median reported)")
       ->check(CLI::PositiveNumber);
   app.add_option("--batch", batch, "samples per float batch buffer")->check(CLI::PositiveNumber);
+  app.add_option("--ranks-dataset", ranks_dataset,
+                 "NAME of the dataset also read by simulated ranks, whole shards vs ranges");
+  app.add_option("--only", only, "run only the cases whose name contains this (for profiling)");
   app.add_option("datasets", specs, "NAME=SHARD_DIR (output of galien shard, image shards)")
       ->required();
   CLI11_PARSE(app, argc, argv);
   try {
-    return galien::run(specs, key_file, repeats, batch);
+    return galien::run(specs, key_file, repeats, batch, ranks_dataset, only);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_image_read: %s\n", e.what());
     return 1;

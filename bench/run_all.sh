@@ -123,7 +123,7 @@ phase_end
 
 # ---------------------------------------------------------------- data path
 phase_start datapath
-OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$bench/bench_image_read" --key "$key" --repeats 7 \
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$bench/bench_image_read" --key "$key" --repeats 7 --ranks-dataset plain \
   "${read_specs[@]}" >"$results/read_galien.jsonl"
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$py" bench/read_torch.py --key "$key" --repeats 7 \
   "${read_specs[@]}" >"$results/read_torch.jsonl"

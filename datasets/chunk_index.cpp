@@ -258,4 +258,12 @@ const std::uint8_t* ChunkIndex::bytes(std::int64_t i, std::vector<std::uint8_t>&
   return data;
 }
 
+void ChunkIndex::prefetch(std::int64_t i) const {
+  if (i < 0 || static_cast<std::size_t>(i) >= chunks_.size()) return;
+  const ChunkLocation& c = chunks_[static_cast<std::size_t>(i)];
+  const std::uint8_t* data = image_ + c.offset;
+  const std::size_t bytes = std::min<std::uint64_t>(c.size, 8192);
+  for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(data + at);
+}
+
 }  // namespace galien

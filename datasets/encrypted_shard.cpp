@@ -172,9 +172,19 @@ ShardData open_encrypted_shard(std::uint8_t* bytes, std::size_t size, const std:
 
 std::vector<std::uint8_t> decrypt_shard_file(const std::string& path, const Key256& key,
                                              const ShardExpectation& expected) {
-  FileBytes file = read_shard_bytes(path);
-  auto [text, text_size] = decrypt_in_place(file.data.get(), file.size, path, key, expected);
-  return std::vector<std::uint8_t>(text, text + text_size);
+  ShardImageBytes image = decrypt_shard_file_in_place(path, key, expected);
+  return std::vector<std::uint8_t>(image.data, image.data + image.size);
+}
+
+ShardImageBytes decrypt_shard_file_in_place(const std::string& path, const Key256& key,
+                                            const ShardExpectation& expected) {
+  ShardImageBytes image;
+  image.bytes = read_shard_bytes(path);
+  auto [text, text_size] =
+      decrypt_in_place(image.bytes.data.get(), image.bytes.size, path, key, expected);
+  image.data = text;
+  image.size = text_size;
+  return image;
 }
 
 ShardData read_encrypted_shard(const std::string& path, const Key256& key) {

@@ -31,6 +31,21 @@ constexpr const char* kEncryptedShardSuffix = ".enc";
 constexpr int kContainerMajor = 1;
 constexpr int kContainerMinor = 0;
 
+// A whole file read into an uninitialised buffer (no zero-filling pass).
+struct FileBytes {
+  std::unique_ptr<std::uint8_t[]> data;
+  std::size_t size = 0;
+};
+
+// A shard's HDF5 file image held where the file was read, without a copy: `size` bytes at
+// `data`, inside `bytes` (the whole file as read; for an encrypted shard, the plaintext
+// decrypted in place after the container header). What ShardReader keeps.
+struct ShardImageBytes {
+  FileBytes bytes;
+  std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+};
+
 // Builds the shard's HDF5 file in memory, encrypts it under `key` and writes the container to
 // `path` atomically (temporary file, fsync, rename). No plaintext byte reaches the disk. The
 // file name of `path` is the one recorded (and authenticated) in the header.
@@ -55,14 +70,12 @@ ShardData open_encrypted_shard(std::uint8_t* bytes, std::size_t size, const std:
 // keeps the image to read pixels one sample at a time). Errors as open_encrypted_shard's.
 std::vector<std::uint8_t> decrypt_shard_file(const std::string& path, const Key256& key,
                                              const ShardExpectation& expected = {});
+// The same, decrypted in the buffer the file was read into (no copy of the plaintext).
+ShardImageBytes decrypt_shard_file_in_place(const std::string& path, const Key256& key,
+                                            const ShardExpectation& expected = {});
 // Reads the file and opens it as above.
 ShardData read_encrypted_shard(const std::string& path, const Key256& key);
 
-// A whole file read into an uninitialised buffer (no zero-filling pass).
-struct FileBytes {
-  std::unique_ptr<std::uint8_t[]> data;
-  std::size_t size = 0;
-};
 // UserError naming the shard when the file is missing or unreadable.
 FileBytes read_shard_bytes(const std::string& path);
 

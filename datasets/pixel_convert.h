@@ -1,6 +1,6 @@
 // The conversions from a sample's stored bytes to what a batch holds, shared by the per-sample
 // HDF5 path and the chunk-index path so both give the very same values: uint8 -> float as
-// v / 255.0f (bit-identical to the division, which is what h5py + torch's .div_(255) gives),
+// v / 255.0f (the division's exact values, what h5py + torch's .div_(255) gives),
 // uint8 -> float unscaled, IEEE half bits (little-endian byte pairs, as stored) -> float,
 // uint8 labels -> int64. Compiled at -O3 (datasets/CMakeLists.txt): these loops are the whole
 // per-pixel cost of reading an in-memory shard.

@@ -24,13 +24,31 @@ ShardReader::ShardReader(const std::string& path) : path_(path), data_(read_shar
   open_datasets();
 }
 
+namespace {
+
+ShardImageBytes copied(const std::vector<std::uint8_t>& bytes) {
+  ShardImageBytes image;
+  image.bytes.size = bytes.size();
+  image.bytes.data.reset(new std::uint8_t[bytes.empty() ? 1 : bytes.size()]);
+  if (!bytes.empty()) std::memcpy(image.bytes.data.get(), bytes.data(), bytes.size());
+  image.data = image.bytes.data.get();
+  image.size = bytes.size();
+  return image;
+}
+
+}  // namespace
+
 ShardReader::ShardReader(std::vector<std::uint8_t> file_image, const std::string& path,
                          ShardReadPath read_path)
-    : path_(path), file_image_(std::move(file_image)) {
-  data_ = read_shard_image(file_image_.data(), file_image_.size(), path);
+    : ShardReader(copied(file_image), path, read_path) {}
+
+ShardReader::ShardReader(ShardImageBytes file_image, const std::string& path,
+                         ShardReadPath read_path)
+    : path_(path), memory_(std::move(file_image)) {
+  data_ = read_shard_image(memory_.data, memory_.size, path);
   // Read in place: HDF5 neither copies nor frees the buffer this reader owns.
   const unsigned flags = H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE;
-  file_ = H5Handle(H5LTopen_file_image(file_image_.data(), file_image_.size(), flags), H5Fclose);
+  file_ = H5Handle(H5LTopen_file_image(memory_.data, memory_.size, flags), H5Fclose);
   if (!file_.valid()) GALIEN_USER_ERROR("shard " << path << " cannot be opened again for reading");
   open_datasets();
   if (has_image() && read_path != ShardReadPath::kHdf5) open_chunk_index(read_path);
@@ -47,12 +65,12 @@ void ShardReader::open_datasets() {
 void ShardReader::open_chunk_index(ShardReadPath read_path) {
   const auto n = num_samples();
   ChunkIndexLookup image = ChunkIndex::read(file_.get(), image_.get(), "/image", "/image_chunks",
-                                             n, data_.images.pixel_bytes(), file_image_.data(),
-                                             file_image_.size(), path_);
+                                             n, data_.images.pixel_bytes(), memory_.data,
+                                             memory_.size, path_);
   ChunkIndexLookup mask;
   if (has_mask()) {
     mask = ChunkIndex::read(file_.get(), mask_.get(), "/mask", "/mask_chunks", n, 1,
-                            file_image_.data(), file_image_.size(), path_);
+                            memory_.data, memory_.size, path_);
     const bool image_found = image.index || !image.unusable.empty();
     const bool mask_found = mask.index || !mask.unusable.empty();
     if (image_found != mask_found)

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "datasets/chunk_index.h"
+#include "datasets/encrypted_shard.h"
 #include "datasets/h5_handle.h"
 #include "datasets/shard.h"
 
@@ -41,6 +42,10 @@ class ShardReader {
   // lifetime. `read_path` chooses how pixels are read (above); its checks of the index, and a
   // kChunkIndex reader given a shard without one, are UserErrors naming `path`.
   ShardReader(std::vector<std::uint8_t> file_image, const std::string& path,
+              ShardReadPath read_path = ShardReadPath::kAuto);
+  // The same without a copy: the buffer a verified shard was read (and decrypted) into
+  // (datasets/shard_store.h load_verified_shard), what RankShards uses.
+  ShardReader(ShardImageBytes file_image, const std::string& path,
               ShardReadPath read_path = ShardReadPath::kAuto);
 
   // Everything but pixels; data().images.shape is empty when the shard has no /image.
@@ -69,6 +74,13 @@ class ShardReader {
   // with the same `scratch`, and while the reader lives.
   const std::uint8_t* image_bytes(std::int64_t i, std::vector<std::uint8_t>& scratch) const;
   const std::uint8_t* mask_bytes(std::int64_t i, std::vector<std::uint8_t>& scratch) const;
+  // Starts loading sample i's image (mask) bytes into cache (chunk index only; else nothing).
+  void prefetch_image(std::int64_t i) const {
+    if (image_index_) image_index_->prefetch(i);
+  }
+  void prefetch_mask(std::int64_t i) const {
+    if (mask_index_) mask_index_->prefetch(i);
+  }
 
  private:
   void open_datasets();
@@ -77,7 +89,7 @@ class ShardReader {
                    const char* name) const;
 
   std::string path_;
-  std::vector<std::uint8_t> file_image_;
+  ShardImageBytes memory_;  // the file image (in memory); empty for a reader from disk
   ShardData data_;
   H5Handle file_, image_, mask_, half_type_;
   std::optional<ChunkIndex> image_index_, mask_index_;  // both or neither (with a mask)

@@ -95,14 +95,23 @@ ShardData load_shard(const std::string& dir, const ShardEntry& entry, const Mani
 
 std::vector<std::uint8_t> load_shard_image(const std::string& dir, const ShardEntry& entry,
                                            const Manifest& manifest, const DataKeys* keys) {
+  const ShardImageBytes image = load_verified_shard(dir, entry, manifest, keys);
+  return std::vector<std::uint8_t>(image.data, image.data + image.size);
+}
+
+ShardImageBytes load_verified_shard(const std::string& dir, const ShardEntry& entry,
+                                    const Manifest& manifest, const DataKeys* keys) {
   const std::string path = existing_shard_path(dir, entry);
   if (manifest.encryption) {
-    return decrypt_shard_file(path, shard_key(manifest, keys, path, entry.file),
-                              expectation(entry, manifest, keys));
+    return decrypt_shard_file_in_place(path, shard_key(manifest, keys, path, entry.file),
+                                       expectation(entry, manifest, keys));
   }
-  FileBytes file = read_shard_bytes(path);
-  check_shard_sha256(path, sha256_of(file), entry, manifest);
-  return std::vector<std::uint8_t>(file.data.get(), file.data.get() + file.size);
+  ShardImageBytes image;
+  image.bytes = read_shard_bytes(path);
+  check_shard_sha256(path, sha256_of(image.bytes), entry, manifest);
+  image.data = image.bytes.data.get();
+  image.size = image.bytes.size;
+  return image;
 }
 
 void check_shard_file(const std::string& dir, const ShardEntry& entry, const Manifest& manifest) {
