@@ -36,7 +36,10 @@ def decryptor(key_file, manifest):
     def hkdf(ikm, salt, info):
         return HKDF(hashes.SHA256(), 32, salt, info.encode()).derive(ikm)
 
+    # The controller key's root, then (manifest 1.4) the dataset key: docs/FORMAT.md, "Keys".
     data_key = hkdf(open(key_file, "rb").read(), None, "galien data key v1")
+    if manifest.get("dataset_salt"):
+        data_key = hkdf(data_key, bytes.fromhex(manifest["dataset_salt"]), "galien dataset key v1")
     salt = bytes.fromhex(manifest["encryption"]["salt"])
 
     def open_file(path):

@@ -414,7 +414,9 @@ def gradsync_section(results, ph):
 CI, HD = "chunk index", "hdf5"  # bench_image_read's two read paths (trainer.shard_reader)
 
 
-def datapath_section(results, ph):
+def datapath_section(results, ph, env=None):
+    """The "Data path" section; with `env` (bench/run_datapath.sh, a run of this section
+    alone) it says when and on what it was measured, as the machine section does for run_all."""
     galien = jsonl(os.path.join(results, "read_galien.jsonl"))
     torch_rows = jsonl(os.path.join(results, "read_torch.jsonl"))
     lines = ["## Data path: image shards", ""]
@@ -449,6 +451,13 @@ def datapath_section(results, ph):
             r0["samples"], r0["shards"], r0.get("batch", 32), r0["repeats"],
             load_text(ph.get("datapath"))))
     lines.append("")
+    if env:
+        lines.append("Measured %s on %s (%s vCPUs), %s, by `bash bench/run_datapath.sh` (this "
+                     "section alone; the others come from other runs)." % (
+                         env.get("date_utc", "?"), env.get("cpu", "?"), env.get("cpus", "?"),
+                         "galien %s%s" % (env.get("git", "?"), " + uncommitted changes"
+                                          if env.get("git_dirty") else "")))
+        lines.append("")
     lines.append("| shards | MB on disk | raw read MB/s | galien (chunk index) open ms | epoch "
                  "samples/s | pass samples/s | galien (hdf5) open ms | epoch samples/s | pass "
                  "samples/s | h5py + DataLoader, batched samples/s | h5py + DataLoader, "
@@ -861,7 +870,7 @@ def write(results, doc, img):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=["env", "write", "segmentation"])
+    p.add_argument("what", choices=["env", "write", "segmentation", "datapath"])
     p.add_argument("results")
     p.add_argument("--doc", default=os.path.join(HERE, "..", "docs", "BENCHMARKS.md"))
     p.add_argument("--img", default=os.path.join(HERE, "..", "docs", "img"))
@@ -875,6 +884,15 @@ def main():
         doc = os.path.normpath(args.doc)
         splice_section(doc, section)
         print("[report] wrote the segmentation section of %s" % doc)
+    elif args.what == "datapath":
+        env = json.load(open(os.path.join(args.results, "env.json")))
+        section, data = datapath_section(args.results, phases(args.results), env)
+        if not data:
+            sys.exit("no read_galien.jsonl with both read paths in %s" % args.results)
+        doc = os.path.normpath(args.doc)
+        splice_section(doc, section)
+        written = plots(os.path.normpath(args.img), None, None, data)
+        print("[report] wrote the data-path section of %s and %s" % (doc, ", ".join(written)))
     else:
         write(args.results, os.path.normpath(args.doc), os.path.normpath(args.img))
 

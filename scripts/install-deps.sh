@@ -15,6 +15,7 @@ packages=(
   python3-h5py python3-numpy
   python3-venv                                # PyPI tensorboard for tests: install-test-python.sh
   libdcmtk-dev libpng-dev zlib1g-dev libminizip-dev   # imaging ingest: DICOM, PNG, .nii.gz, .npz
+  libdeflate-dev                                      # gzip image chunks inflated ~2x zlib's speed (optional: zlib without it)
   python3-pydicom python3-nibabel python3-pil         # real DICOM test files; NIfTI/PNG/npz fixtures
   python3-torch                                       # the U-Net's PyTorch twin (tests/unit/test_unet.cpp, bench/)
   dataset-fashion-mnist                               # real images for configs/repro/fashion-mnist-tf-cnn.yaml
