@@ -452,8 +452,9 @@ def datapath_section(results, ph, env=None):
             load_text(ph.get("datapath"))))
     lines.append("")
     if env:
-        lines.append("Measured %s on %s (%s vCPUs), %s, by `bash bench/run_datapath.sh` (this "
-                     "section alone; the others come from other runs)." % (
+        lines.append("Measured %s on %s (%s vCPUs), %s, with the commands of "
+                     "`bench/run_datapath.sh` (this section alone; the others come from other "
+                     "runs)." % (
                          env.get("date_utc", "?"), env.get("cpu", "?"), env.get("cpus", "?"),
                          "galien %s%s" % (env.get("git", "?"), " + uncommitted changes"
                                           if env.get("git_dirty") else "")))
