@@ -30,8 +30,6 @@
 // Usage: bench_image_read [--key KEYFILE] [--repeats 7] [--batch 32] [--ranks-dataset NAME]
 //        [--only CASE] NAME=DIR ...
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -41,6 +39,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <string>
@@ -139,7 +138,8 @@ int run(const std::vector<std::string>& specs, const std::string& key_file, int 
     d->sample_pixels = 1;
     for (std::int64_t dim : probe->image_shape()) d->sample_pixels *= dim;
     if (!probe->uses_chunk_index())
-      throw std::runtime_error(d->dir + ": shards without a chunk index (written before format "
+      throw std::runtime_error(d->dir +
+                               ": shards without a chunk index (written before format "
                                "1.4): re-run galien shard");
     datasets.push_back(std::move(d));
   }
@@ -150,54 +150,78 @@ int run(const std::vector<std::string>& specs, const std::string& key_file, int 
   std::deque<std::vector<std::unique_ptr<RankShards>>> rank_sets;  // deque: stable addresses
   for (auto& d : datasets) {
     Dataset* p = d.get();
-    cases.push_back({p, "raw", [p] {
+    cases.push_back({p,
+                     "raw",
+                     [p] {
                        std::size_t n = 0;
                        for (const ShardEntry& e : p->entries)
                          n += read_shard_bytes(p->dir + "/" + e.file).size;
                        return n;
-                     }, {}, {}});
+                     },
+                     {},
+                     {}});
     for (const Path& path : kPaths) {
       const ShardReadPath mode = path.path;
       opened.push_back(open_rank(*p, key, mode, 1, 0));
       const RankShards* shards = opened.back().get();
-      cases.push_back({p, std::string("open, ") + path.name, [p, key, mode] {
-                         return open_rank(*p, key, mode, 1, 0)->owned().size();
-                       }, {}, {}});
-      cases.push_back({p, std::string("epoch, ") + path.name, [shards, batch, &epoch] {
-                         return read_epoch(*shards, batch, ++epoch);
-                       }, {}, {}});
-      cases.push_back({p, std::string("pass, ") + path.name, [p, key, mode, batch, &epoch] {
+      cases.push_back({p,
+                       std::string("open, ") + path.name,
+                       [p, key, mode] { return open_rank(*p, key, mode, 1, 0)->owned().size(); },
+                       {},
+                       {}});
+      cases.push_back({p,
+                       std::string("epoch, ") + path.name,
+                       [shards, batch, &epoch] { return read_epoch(*shards, batch, ++epoch); },
+                       {},
+                       {}});
+      cases.push_back({p,
+                       std::string("pass, ") + path.name,
+                       [p, key, mode, batch, &epoch] {
                          return read_epoch(*open_rank(*p, key, mode, 1, 0), batch, ++epoch);
-                       }, {}, {}});
+                       },
+                       {},
+                       {}});
     }
     if (p->name != ranks_dataset) continue;
     // Ownership modes: one whole shard per rank vs ranges over 1.5x as many ranks.
     const int shards = static_cast<int>(p->entries.size());
-    for (const auto& [mode, world] : {std::pair{"whole shards", shards},
-                                      std::pair{"ranges", shards + (shards + 1) / 2}}) {
+    for (const auto& [mode, world] :
+         {std::pair{"whole shards", shards}, std::pair{"ranges", shards + (shards + 1) / 2}}) {
       const std::string label = std::string(mode) + " (" + std::to_string(world) + " ranks)";
       rank_sets.emplace_back();
       for (int r = 0; r < world; ++r)
         rank_sets.back().push_back(open_rank(*p, key, ShardReadPath::kChunkIndex, world, r));
       const auto* ranks = &rank_sets.back();
-      cases.push_back({p, "rank epoch, " + label, [ranks, batch, &epoch] {
+      cases.push_back({p,
+                       "rank epoch, " + label,
+                       [ranks, batch, &epoch] {
                          std::size_t sink = 0;
                          for (const auto& rank : *ranks) sink += read_epoch(*rank, batch, ++epoch);
                          return sink;
-                       }, {}, {}, world});
-      cases.push_back({p, "rank pass, " + label, [p, key, world, batch, &epoch] {
+                       },
+                       {},
+                       {},
+                       world});
+      cases.push_back({p,
+                       "rank pass, " + label,
+                       [p, key, world, batch, &epoch] {
                          std::size_t sink = 0;
                          for (int r = 0; r < world; ++r)
-                           sink += read_epoch(*open_rank(*p, key, ShardReadPath::kChunkIndex,
-                                                         world, r), batch, ++epoch);
+                           sink +=
+                               read_epoch(*open_rank(*p, key, ShardReadPath::kChunkIndex, world, r),
+                                          batch, ++epoch);
                          return sink;
-                       }, {}, {}, world});
+                       },
+                       {},
+                       {},
+                       world});
     }
   }
   if (!only.empty()) {  // profiling one case (perf record): the others are not run
-    cases.erase(std::remove_if(cases.begin(), cases.end(),
-                               [&](const Case& c) { return c.name.find(only) == std::string::npos; }),
-                cases.end());
+    cases.erase(
+        std::remove_if(cases.begin(), cases.end(),
+                       [&](const Case& c) { return c.name.find(only) == std::string::npos; }),
+        cases.end());
   }
   std::size_t sink = 0;
   for (Case& c : cases) sink += c.run();  // warm-up: page cache, allocator

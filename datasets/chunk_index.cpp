@@ -127,9 +127,9 @@ std::vector<std::uint64_t> chunk_index_rows(const std::vector<ChunkLocation>& ch
 }
 
 ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset_name,
-                                   const char* index_name, std::int64_t samples,
-                                   std::size_t element_size, const std::uint8_t* image,
-                                   std::size_t image_size, const std::string& path) {
+                                  const char* index_name, std::int64_t samples,
+                                  std::size_t element_size, const std::uint8_t* image,
+                                  std::size_t image_size, const std::string& path) {
   ChunkIndexLookup found;
   if (H5Lexists(file, index_name, H5P_DEFAULT) <= 0) return found;  // written before 1.4
   const std::string name = index_name;
@@ -150,7 +150,8 @@ ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset
   H5Handle type(H5Dget_type(dataset), H5Tclose);
   if (element_size == 2) {
     H5Handle half = float16_type();
-    if (H5Tequal(type.get(), half.get()) <= 0) return unusable("has a float16 layout galien does not write");
+    if (H5Tequal(type.get(), half.get()) <= 0)
+      return unusable("has a float16 layout galien does not write");
   } else if (H5Tget_size(type.get()) != 1) {
     return unusable("has elements of " + std::to_string(H5Tget_size(type.get())) + " bytes");
   }
@@ -162,9 +163,12 @@ ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset
     char filter_name[64];
     const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(k), &flags, &nvalues,
                                            nullptr, sizeof filter_name, filter_name, nullptr);
-    if (id == H5Z_FILTER_SHUFFLE) index.filters_.push_back(Filter::kShuffle);
-    else if (id == H5Z_FILTER_DEFLATE) index.filters_.push_back(Filter::kDeflate);
-    else return unusable("has HDF5 filter " + std::to_string(id) + ", which galien does not write");
+    if (id == H5Z_FILTER_SHUFFLE)
+      index.filters_.push_back(Filter::kShuffle);
+    else if (id == H5Z_FILTER_DEFLATE)
+      index.filters_.push_back(Filter::kDeflate);
+    else
+      return unusable("has HDF5 filter " + std::to_string(id) + ", which galien does not write");
   }
   index.image_ = image;
   index.image_size_ = image_size;
@@ -172,7 +176,8 @@ ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset
   index.path_ = path;
   index.name_ = name;
   index.chunk_bytes_ = element_size;
-  for (std::size_t a = 1; a < dims.size(); ++a) index.chunk_bytes_ *= static_cast<std::size_t>(dims[a]);
+  for (std::size_t a = 1; a < dims.size(); ++a)
+    index.chunk_bytes_ *= static_cast<std::size_t>(dims[a]);
 
   // The index itself: uint64 [samples, 3].
   H5Handle rows_set(H5Dopen2(file, index_name, H5P_DEFAULT), H5Dclose);
@@ -183,14 +188,15 @@ ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset
       dims_of(rows_set.get()) != std::vector<hsize_t>{n, 3})
     damaged_index(path, name, "not uint64 [num_samples, 3]");
   std::vector<std::uint64_t> rows(static_cast<std::size_t>(n) * 3);
-  if (n > 0 && H5Dread(rows_set.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                       rows.data()) < 0)
+  if (n > 0 &&
+      H5Dread(rows_set.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0)
     damaged_index(path, name, "unreadable");
   index.chunks_.resize(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < index.chunks_.size(); ++i) {
     const std::uint64_t mask = rows[3 * i + 2];
     if (mask > 0xffffffffu)
-      damaged_index(path, name, "sample " + std::to_string(i) + " has filter mask " + std::to_string(mask));
+      damaged_index(path, name,
+                    "sample " + std::to_string(i) + " has filter mask " + std::to_string(mask));
     index.chunks_[i] = {rows[3 * i], rows[3 * i + 1], static_cast<std::uint32_t>(mask)};
     index.check_chunk(static_cast<std::int64_t>(i));
   }
@@ -216,10 +222,11 @@ ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset
     H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, coords.data(), nullptr, count.data(), nullptr);
     H5Handle memory(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr),
                     H5Sclose);
-    if (H5Dread(dataset, mem_type.get(), memory.get(), space.get(), H5P_DEFAULT,
-                expected.data()) < 0 ||
+    if (H5Dread(dataset, mem_type.get(), memory.get(), space.get(), H5P_DEFAULT, expected.data()) <
+            0 ||
         std::memcmp(index.bytes(i, scratch), expected.data(), expected.size()) != 0)
-      damaged_index(path, name, "sample " + std::to_string(i) + " decodes to other bytes than HDF5 reads");
+      damaged_index(path, name,
+                    "sample " + std::to_string(i) + " decodes to other bytes than HDF5 reads");
   }
   // No two samples share bytes: by offset, each chunk ends where or before the next begins.
   std::vector<std::size_t> order(index.chunks_.size());
@@ -230,8 +237,9 @@ ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset
   for (std::size_t k = 1; k < order.size(); ++k) {
     const ChunkLocation& before = index.chunks_[order[k - 1]];
     if (before.offset + before.size > index.chunks_[order[k]].offset)
-      damaged_index(path, name, "sample " + std::to_string(order[k - 1]) + "'s chunk overlaps sample " +
-                                    std::to_string(order[k]) + "'s");
+      damaged_index(path, name,
+                    "sample " + std::to_string(order[k - 1]) + "'s chunk overlaps sample " +
+                        std::to_string(order[k]) + "'s");
   }
   found.index = std::move(index);
   return found;
@@ -239,25 +247,26 @@ ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset
 
 void ChunkIndex::check_chunk(std::int64_t i) const {
   const ChunkLocation& c = chunks_[static_cast<std::size_t>(i)];
-  const std::string sample = "sample " + std::to_string(i) + "'s chunk, " +
-                             std::to_string(c.size) + " bytes at byte " + std::to_string(c.offset);
+  const std::string sample = "sample " + std::to_string(i) + "'s chunk, " + std::to_string(c.size) +
+                             " bytes at byte " + std::to_string(c.offset);
   if (filters_.size() < 32 && (c.filter_mask >> filters_.size()) != 0)
-    damaged_index(path_, name_, sample + ", skips filter mask " + std::to_string(c.filter_mask) +
-                                    " but the dataset has " + std::to_string(filters_.size()) +
-                                    " filter(s)");
+    damaged_index(path_, name_,
+                  sample + ", skips filter mask " + std::to_string(c.filter_mask) +
+                      " but the dataset has " + std::to_string(filters_.size()) + " filter(s)");
   bool deflated = false;
   for (std::size_t k = 0; k < filters_.size(); ++k)
     deflated |= filters_[k] == Filter::kDeflate && !(c.filter_mask & (1u << k));
   // Unfiltered (or shuffled only): exactly one sample's bytes. Deflated: at most zlib's bound.
   if (!deflated && c.size != chunk_bytes_)
-    damaged_index(path_, name_, sample + ", is not one sample of " + std::to_string(chunk_bytes_) +
-                                    " bytes");
+    damaged_index(path_, name_,
+                  sample + ", is not one sample of " + std::to_string(chunk_bytes_) + " bytes");
   if (deflated && c.size > compressBound(static_cast<uLong>(chunk_bytes_)))
-    damaged_index(path_, name_, sample + ", is larger than " + std::to_string(chunk_bytes_) +
-                                    " bytes compressed can be");
+    damaged_index(
+        path_, name_,
+        sample + ", is larger than " + std::to_string(chunk_bytes_) + " bytes compressed can be");
   if (c.size == 0 || c.offset > image_size_ || c.size > image_size_ - c.offset)
-    damaged_index(path_, name_, sample + ", lies outside the file's " +
-                                    std::to_string(image_size_) + " bytes");
+    damaged_index(path_, name_,
+                  sample + ", lies outside the file's " + std::to_string(image_size_) + " bytes");
 }
 
 const std::uint8_t* ChunkIndex::bytes(std::int64_t i, std::vector<std::uint8_t>& scratch) const {
@@ -285,12 +294,14 @@ const std::uint8_t* ChunkIndex::bytes(std::int64_t i, std::vector<std::uint8_t>&
     std::uint8_t* out = buffers[(m - 1 - s) % 2];
     if (steps[s] == Filter::kDeflate) {
       if (!inflate_exact(data, size, out, chunk_bytes_))
-        damaged_index(path_, name_, "sample " + std::to_string(i) + "'s chunk does not inflate to " +
-                                        std::to_string(chunk_bytes_) + " bytes");
+        damaged_index(path_, name_,
+                      "sample " + std::to_string(i) + "'s chunk does not inflate to " +
+                          std::to_string(chunk_bytes_) + " bytes");
     } else {
       if (size != chunk_bytes_)
-        damaged_index(path_, name_, "sample " + std::to_string(i) + "'s shuffled chunk is not " +
-                                        std::to_string(chunk_bytes_) + " bytes");
+        damaged_index(path_, name_,
+                      "sample " + std::to_string(i) + "'s shuffled chunk is not " +
+                          std::to_string(chunk_bytes_) + " bytes");
       unshuffle(data, size, element_size_, out);
     }
     data = out;

@@ -2,8 +2,8 @@
 // shard file, recorded by `galien shard` as /image_chunks and /mask_chunks (uint64 [N, 3]: byte
 // offset from the start of the file, stored size, HDF5 filter mask; docs/FORMAT.md, "Chunk
 // index"). A reader that holds the verified (or decrypted) file image in memory then decodes a
-// sample straight from its bytes: a memcpy or conversion for unfiltered chunks, zlib's inflate
-// (and the byte unshuffle) for gzip chunks, and no HDF5 call per sample. Why recorded and not
+// sample straight from its bytes: in place for unfiltered chunks, inflated (libdeflate or zlib)
+// and unshuffled for gzip chunks, and no HDF5 call per sample. Why recorded and not
 // looked up: HDF5 1.10 has no H5Dchunk_iter, and H5Dget_chunk_info_by_coord takes ~18 us per
 // sample, more than reading the sample (docs/BENCHMARKS.md, "Data path").
 //
@@ -46,9 +46,10 @@ class ChunkIndex {
   // A layout this decoder does not handle (a filter galien never writes, chunks of several
   // samples, another float16 layout): empty `index`, `unusable` says why. A damaged index:
   // UserError naming `path`.
-  static ChunkIndexLookup read(hid_t file, hid_t dataset, const char* dataset_name, const char* index_name,
-                    std::int64_t samples, std::size_t element_size, const std::uint8_t* image,
-                    std::size_t image_size, const std::string& path);
+  static ChunkIndexLookup read(hid_t file, hid_t dataset, const char* dataset_name,
+                               const char* index_name, std::int64_t samples,
+                               std::size_t element_size, const std::uint8_t* image,
+                               std::size_t image_size, const std::string& path);
 
   std::size_t chunk_bytes() const { return chunk_bytes_; }  // one sample, decoded
   // Sample i's decoded bytes: a pointer into the file image when its chunk is stored
@@ -66,10 +67,10 @@ class ChunkIndex {
   void check_chunk(std::int64_t i) const;  // the structural checks of one row
 
   std::vector<ChunkLocation> chunks_;
-  std::vector<Filter> filters_;   // the dataset's pipeline, in the order applied when writing
+  std::vector<Filter> filters_;  // the dataset's pipeline, in the order applied when writing
   const std::uint8_t* image_ = nullptr;
   std::size_t image_size_ = 0, chunk_bytes_ = 0, element_size_ = 1;
-  std::string path_, name_;       // for messages: the shard, "/image_chunks"
+  std::string path_, name_;  // for messages: the shard, "/image_chunks"
 };
 
 // What ChunkIndex::read found.

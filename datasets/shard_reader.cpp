@@ -74,7 +74,7 @@ void ShardReader::open_chunk_index(ShardReadPath read_path) {
     const bool image_found = image.index || !image.unusable.empty();
     const bool mask_found = mask.index || !mask.unusable.empty();
     if (image_found != mask_found)
-      GALIEN_USER_ERROR("shard " << path_ << " has a damaged chunk index (" 
+      GALIEN_USER_ERROR("shard " << path_ << " has a damaged chunk index ("
                         << (image_found ? "/image_chunks without /mask_chunks"
                                         : "/mask_chunks without /image_chunks")
                         << "): the file is damaged or was not written by galien; copy it again "
@@ -121,9 +121,11 @@ const std::uint8_t* ShardReader::image_bytes(std::int64_t i,
     return image_index_->bytes(i, scratch);
   }
   if (!has_image()) GALIEN_USER_ERROR("shard " << path_ << " has no dataset /image");
-  scratch.resize(static_cast<std::size_t>(data_.images.sample_pixels()) * data_.images.pixel_bytes());
+  scratch.resize(static_cast<std::size_t>(data_.images.sample_pixels()) *
+                 data_.images.pixel_bytes());
   const bool half = data_.images.dtype == PixelType::kFloat16;
-  read_sample(image_.get(), half ? half_type_.get() : H5T_NATIVE_UINT8, i, scratch.data(), "/image");
+  read_sample(image_.get(), half ? half_type_.get() : H5T_NATIVE_UINT8, i, scratch.data(),
+              "/image");
   return scratch.data();
 }
 

@@ -4,8 +4,8 @@
 //
 // Two read paths (trainer.shard_reader, docs/training.md):
 //  - chunk index (format 1.4, datasets/chunk_index.h): a shard held in memory whose chunk index
-//    exists is decoded straight from the file image at each sample's recorded offset (memcpy,
-//    or zlib's inflate for gzip chunks): no HDF5 call per sample, and the file image and index
+//    exists is decoded straight from the file image at each sample's recorded offset (in place,
+//    or inflated for gzip chunks): no HDF5 call per sample, and the file image and index
 //    are immutable after construction, so these reads may run on any number of threads;
 //  - HDF5: one H5Dread per sample, the only path for a shard read from disk (ShardReader(path))
 //    or without an index (written before 1.4). Not thread-safe (serial HDF5): callers

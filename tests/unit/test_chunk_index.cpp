@@ -108,7 +108,8 @@ Manifest write_dataset(const std::string& dir, std::vector<ShardData> shards, co
   m.key_id = keys.key_id();
   if (encrypted) m.encryption = new_encryption_info();
   std::string shape;
-  for (std::int64_t d : shards.front().images.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+  for (std::int64_t d : shards.front().images.shape)
+    shape += (shape.empty() ? "" : ", ") + std::to_string(d);
   m.images = R"({"format": "test", "shape": [)" + shape + "]}";
   for (std::int64_t f = 0; f < shards.front().num_features; ++f)
     m.features.push_back({"f" + std::to_string(f), "numeric", "f", 0.0, 1.0});
@@ -157,14 +158,15 @@ std::vector<std::uint64_t> index_rows(const std::string& path, const char* name)
 }
 
 // Replaces the index dataset `name` of `path` by `rows` of shape [rows.size() / columns, columns].
-void rewrite_index(const std::string& path, const char* name, const std::vector<std::uint64_t>& rows,
-                   hsize_t columns = 3) {
+void rewrite_index(const std::string& path, const char* name,
+                   const std::vector<std::uint64_t>& rows, hsize_t columns = 3) {
   hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   H5Ldelete(file, name, H5P_DEFAULT);
   if (!rows.empty()) {
     hsize_t dims[2] = {rows.size() / columns, columns};
     hid_t space = H5Screate_simple(2, dims, nullptr);
-    hid_t dataset = H5Dcreate2(file, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dataset =
+        H5Dcreate2(file, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dwrite(dataset, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data());
     H5Dclose(dataset);
     H5Sclose(space);
@@ -197,7 +199,8 @@ Read read_all(const RankShards& shards) {
   read.stored_masks.resize(samples.size() * m);
   shards.gather_images(samples, read.pixels.data());
   shards.gather_masks(samples, read.masks.data());
-  for (std::size_t i = 0; i < samples.size(); ++i) shards.read_mask(samples[i], read.stored_masks.data() + i * m);
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    shards.read_mask(samples[i], read.stored_masks.data() + i * m);
   return read;
 }
 
@@ -214,7 +217,8 @@ TEST(ChunkIndex, WrittenForImageShardsOnlyAndEqualToHdf5sChunkLookup) {
     write_shard(path, image_shard(0, PixelType::kUint8, gzip));
     EXPECT_EQ(int_attribute(path, "format_version_minor"), 4);
     hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    for (auto [data, index] : {std::pair{"/image", "/image_chunks"}, std::pair{"/mask", "/mask_chunks"}}) {
+    for (auto [data, index] :
+         {std::pair{"/image", "/image_chunks"}, std::pair{"/mask", "/mask_chunks"}}) {
       const std::vector<std::uint64_t> rows = index_rows(path, index);
       ASSERT_EQ(rows.size(), 5u * 3) << index;
       hid_t dataset = H5Dopen2(file, data, H5P_DEFAULT);
@@ -249,12 +253,13 @@ TEST(ChunkIndex, BothPathsGiveIdenticalPixelsAndMasksPlainGzipEncryptedWholeAndR
   for (PixelType dtype : {PixelType::kUint8, PixelType::kFloat16}) {
     for (int gzip : {0, 3}) {
       for (bool encrypted : {false, true}) {
-        const std::string label = std::to_string(int(dtype)) + "_" + std::to_string(gzip) +
-                                  (encrypted ? "_enc" : "");
+        const std::string label =
+            std::to_string(int(dtype)) + "_" + std::to_string(gzip) + (encrypted ? "_enc" : "");
         const std::string dir = scratch("paths_" + label);
         const DataKeys keys = test_keys(dir);
         const Manifest m = write_dataset(
-            dir, {image_shard(0, dtype, gzip), image_shard(1, dtype, gzip), image_shard(2, dtype, gzip)},
+            dir,
+            {image_shard(0, dtype, gzip), image_shard(1, dtype, gzip), image_shard(2, dtype, gzip)},
             keys, encrypted);
         // 1 rank: whole shards; 4 ranks over 3 shards: ranges, parts of one or two shards.
         for (int world : {1, 4}) {
@@ -266,7 +271,8 @@ TEST(ChunkIndex, BothPathsGiveIdenticalPixelsAndMasksPlainGzipEncryptedWholeAndR
             EXPECT_TRUE(index.uses_chunk_index()) << label;
             EXPECT_TRUE(automatic.uses_chunk_index()) << label;
             const Read expected = read_all(hdf5);
-            EXPECT_TRUE(identical(read_all(index), expected)) << label << " " << world << " " << rank;
+            EXPECT_TRUE(identical(read_all(index), expected))
+                << label << " " << world << " " << rank;
             EXPECT_TRUE(identical(read_all(automatic), expected)) << label;
           }
         }
@@ -340,7 +346,8 @@ TEST(ChunkIndex, OlderShardsWithoutIndexReadThroughHdf5AndChunkIndexModeIsRefuse
   const std::string dir = scratch("older"), indexed_dir = scratch("older_indexed");
   const DataKeys keys = test_keys(dir);
   const Manifest old = write_dataset(
-      dir, {image_shard(0, PixelType::kUint8, 2, false), image_shard(1, PixelType::kUint8, 2, false)},
+      dir,
+      {image_shard(0, PixelType::kUint8, 2, false), image_shard(1, PixelType::kUint8, 2, false)},
       keys, false);
   const Manifest indexed = write_dataset(
       indexed_dir, {image_shard(0, PixelType::kUint8, 2), image_shard(1, PixelType::kUint8, 2)},
@@ -418,14 +425,19 @@ TEST(ChunkIndex, LockFreeIndexReadsBesideHdf5ReadsOnOtherThreads) {
   const std::string dir = scratch("threads");
   const DataKeys keys = test_keys(dir);
   const Manifest m = write_dataset(
-      dir, {image_shard(0, PixelType::kUint8, 1), image_shard(1, PixelType::kUint8, 0)}, keys, true);
+      dir, {image_shard(0, PixelType::kUint8, 1), image_shard(1, PixelType::kUint8, 0)}, keys,
+      true);
   RankShards a(dir, m, "train", 1, 0, &keys, ShardReadPath::kChunkIndex);
   RankShards b(dir, m, "train", 1, 0, &keys, ShardReadPath::kChunkIndex);
   RankShards c(dir, m, "train", 1, 0, &keys, ShardReadPath::kHdf5);
   const Read expected = read_all(c);
   bool same_a = true, same_b = true, same_c = true;
-  std::thread ta([&] { for (int r = 0; r < 30; ++r) same_a &= identical(read_all(a), expected); });
-  std::thread tb([&] { for (int r = 0; r < 30; ++r) same_b &= identical(read_all(b), expected); });
+  std::thread ta([&] {
+    for (int r = 0; r < 30; ++r) same_a &= identical(read_all(a), expected);
+  });
+  std::thread tb([&] {
+    for (int r = 0; r < 30; ++r) same_b &= identical(read_all(b), expected);
+  });
   for (int r = 0; r < 30; ++r) same_c &= identical(read_all(c), expected);
   ta.join();
   tb.join();
