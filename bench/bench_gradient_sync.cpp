@@ -26,10 +26,10 @@
 
 #include <torch/cuda.h>
 
-#include "trainers/comm.h"
-#include "trainers/device.h"
-#include "trainers/gradient_sync.h"
-#include "trainers/reduce_backend.h"
+#include "trainers/distributed/comm.h"
+#include "trainers/loop/device.h"
+#include "trainers/distributed/gradient_sync.h"
+#include "trainers/distributed/reduce_backend.h"
 
 namespace {
 

@@ -4,11 +4,11 @@
 //
 //   mpirun -np 2 --bind-to core build/bench/bench_segmentation_step --patch 64,64,64 --batch 2
 //
-// Each step is what `galien train` does for a batch (trainers/trainer.cpp): zero gradients,
+// Each step is what `galien train` does for a batch (trainers/loop/trainer.cpp): zero gradients,
 // forward, Dice + cross-entropy (models/losses.h dice_ce_loss, the sum over the rank's samples
 // divided by the global batch), backward with the bucketed gradient sync overlapping it (MPI,
-// trainer.bucket_mb), Adam (trainers/optimizer.h). Same thread setting and malloc thresholds as
-// the trainer (trainers/threads.h; --malloc default leaves glibc's thresholds, to see what
+// trainer.bucket_mb), Adam (trainers/loop/optimizer.h). Same thread setting and malloc thresholds as
+// the trainer (trainers/loop/threads.h; --malloc default leaves glibc's thresholds, to see what
 // keeping freed memory costs in resident memory and saves in time), initial parameters
 // broadcast from rank 0.
 //
@@ -36,11 +36,11 @@
 #include "models/losses.h"
 #include "models/registry.h"
 #include "models/unet.h"
-#include "trainers/comm.h"
-#include "trainers/gradient_sync.h"
-#include "trainers/optimizer.h"
-#include "trainers/reduce_backend.h"
-#include "trainers/threads.h"
+#include "trainers/distributed/comm.h"
+#include "trainers/distributed/gradient_sync.h"
+#include "trainers/loop/optimizer.h"
+#include "trainers/distributed/reduce_backend.h"
+#include "trainers/loop/threads.h"
 
 namespace {
 

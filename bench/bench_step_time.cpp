@@ -9,7 +9,7 @@
 //       --name wdbc-mlp --features 30 --classes 2 --batch 32
 //
 // On a GPU (bench/gpu_check.sh): --device cuda --precision bf16 --channels-last times the same
-// step (trainer.precision's AutocastScope, trainers/precision.h) as one block of --repeats steps
+// step (trainer.precision's AutocastScope, trainers/loop/precision.h) as one block of --repeats steps
 // after --warmup steps, with one synchronisation at the end (throughput, as
 // bench/gpu_resnet_torch.py times PyTorch eager), and adds images/s and the CUDA caching
 // allocator's peak allocated bytes (torch.cuda.max_memory_allocated's figure).
@@ -43,11 +43,11 @@
 #include "core/config/config.h"
 #include "core/error.h"
 #include "models/registry.h"
-#include "trainers/device.h"
-#include "trainers/flat_optimizer.h"
-#include "trainers/flat_parameters.h"
-#include "trainers/optimizer.h"
-#include "trainers/precision.h"
+#include "trainers/loop/device.h"
+#include "trainers/loop/flat_optimizer.h"
+#include "trainers/loop/flat_parameters.h"
+#include "trainers/loop/optimizer.h"
+#include "trainers/loop/precision.h"
 
 // Counting malloc hooks: this executable's definitions interpose on glibc's for the whole
 // process (LibTorch included) and forward to glibc's own entry points. They count only while

@@ -4,11 +4,11 @@
 # not wall time, so a busy machine changes the figures little. Prints "seconds file" per file
 # and the total; compiles into a scratch folder, leaves the build alone.
 #
-#   bash bench/compile_time.sh [BUILD_DIR] [TARGET ...]     # default: build galien_trainers
+#   bash bench/compile_time.sh [BUILD_DIR] [TARGET ...]     # default: build galien_training
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}; shift || true
-targets=("$@"); ((${#targets[@]})) || targets=(galien_trainers)
+targets=("$@"); ((${#targets[@]})) || targets=(galien_training)
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 total=0
 for target in "${targets[@]}"; do

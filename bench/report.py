@@ -649,7 +649,7 @@ def segmentation_section(results, ph):
         lines.append("galien and PyTorch run the same LibTorch kernels; one difference of "
                      "process set-up: `galien train` keeps freed memory in the heap (glibc "
                      "`mallopt`: 256 MB mmap threshold, 512 MB trim threshold, "
-                     "trainers/threads.h), where a Python process runs with glibc's defaults, "
+                     "trainers/loop/threads.h), where a Python process runs with glibc's defaults, "
                      "which hand large blocks back to the kernel when they are freed. The same "
                      "galien step with glibc's defaults (`--malloc default`; informative, not in "
                      "the ratio) separates that policy from the rest:")

@@ -184,7 +184,7 @@ def run(args, rank, world, backend):
         dist.all_reduce(steps, op=dist.ReduceOp.MAX)
         if world > 1:
             # DDP's defaults: buffers (BatchNorm statistics) broadcast from rank 0 before every
-            # forward, as galien does (trainers/buffer_sync.h); 25 MB buckets.
+            # forward, as galien does (trainers/distributed/buffer_sync.h); 25 MB buckets.
             model = nn.parallel.DistributedDataParallel(model)
         allreduce = lambda t: dist.all_reduce(t)
         sync_buffers = lambda: None

@@ -18,7 +18,7 @@ struct RocCurve {
 };
 
 // labels in {0, 1} (1 positive), scores finite: UserError otherwise. With one class absent the
-// curve is empty and the AUC NaN (as trainers/metrics.h's auc_roc).
+// curve is empty and the AUC NaN (as trainers/observability/metrics.h's auc_roc).
 RocCurve roc_curve(const std::vector<double>& scores, const std::vector<int>& labels);
 
 struct KaplanMeier {

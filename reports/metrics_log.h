@@ -1,4 +1,4 @@
-// A run's metrics.jsonl (trainers/run_dir.h: one JSON object per epoch, null for a metric that
+// A run's metrics.jsonl (trainers/observability/run_dir.h: one JSON object per epoch, null for a metric that
 // is undefined that epoch) read back into one column per metric, for the learning curves.
 #pragma once
 

@@ -169,7 +169,7 @@ struct SweepConfig {
   int parallel = 0;                               // sweep.parallel: points running at once; 0 = all
 };
 
-// Training-time image augmentation (trainers/augment.h); off by default.
+// Training-time image augmentation (trainers/loop/augment.h); off by default.
 struct AugmentConfig {
   bool hflip = false;                             // augment.hflip: random left-right flip
   bool vflip = false;                             // augment.vflip: random up-down flip

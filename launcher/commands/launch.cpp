@@ -24,7 +24,7 @@
 #include "launcher/slurm/profile.h"
 #include "launcher/slurm/runs_summary.h"
 #include "launcher/slurm/sweep.h"
-#include "trainers/run_dir.h"
+#include "trainers/observability/run_dir.h"
 
 namespace galien::commands {
 namespace {

@@ -11,9 +11,9 @@
 #include "core/log.h"
 #include "launcher/commands/commands.h"
 #include "launcher/commands/rank_errors.h"
-#include "trainers/comm.h"
+#include "trainers/distributed/comm.h"
 #include "core/exit_codes.h"
-#include "trainers/predict.h"
+#include "trainers/loop/predict.h"
 
 namespace galien::commands {
 namespace {

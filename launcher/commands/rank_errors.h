@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-#include "trainers/comm.h"
+#include "trainers/distributed/comm.h"
 
 namespace galien::commands {
 

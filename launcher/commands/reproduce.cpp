@@ -19,7 +19,7 @@
 #include "launcher/reproduce/verdict.h"
 #include "privacy/key_file.h"
 #include "core/exit_codes.h"
-#include "trainers/run_dir.h"
+#include "trainers/observability/run_dir.h"
 
 namespace galien::commands {
 namespace {

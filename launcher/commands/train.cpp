@@ -7,9 +7,9 @@
 #include "core/log.h"
 #include "launcher/commands/commands.h"
 #include "launcher/commands/rank_errors.h"
-#include "trainers/comm.h"
+#include "trainers/distributed/comm.h"
 #include "core/exit_codes.h"
-#include "trainers/trainer.h"
+#include "trainers/loop/trainer.h"
 
 namespace galien::commands {
 

@@ -36,7 +36,7 @@ struct AllreduceTime {
 AllreduceTime allreduce_time(const Interconnect& net, int nodes, int gpus_per_node, double bytes,
                              int buckets);
 
-// The buckets galien's bucketed sync makes (trainers/gradient_sync.cpp): parameters in reverse
+// The buckets galien's bucketed sync makes (trainers/distributed/gradient_sync.cpp): parameters in reverse
 // registration order, a new bucket when the next one would overflow bucket_mb (MiB), and a
 // parameter larger than a bucket alone in its own.
 int count_buckets(const std::vector<std::int64_t>& parameter_numels, double bucket_mb);

@@ -9,9 +9,9 @@
 #include <torch/torch.h>
 
 #include "models/registry.h"
-#include "trainers/device.h"
-#include "trainers/flat_optimizer.h"
-#include "trainers/precision.h"
+#include "trainers/loop/device.h"
+#include "trainers/loop/flat_optimizer.h"
+#include "trainers/loop/precision.h"
 
 namespace galien {
 namespace {

@@ -1,4 +1,4 @@
-// NCCL gradient sync, one rank per GPU, bootstrapped through MPI (trainers/nccl_backend.cpp):
+// NCCL gradient sync, one rank per GPU, bootstrapped through MPI (trainers/distributed/nccl_backend.cpp):
 // the backend sums device buffers, and galien's bucketed sync over CUDA parameters gives every
 // rank the sum of the ranks' gradients. Skipped where galien was built without NCCL, where
 // LibTorch sees no GPU, or where there are fewer GPUs than ranks (NCCL refuses two ranks on one
@@ -7,10 +7,10 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include "trainers/comm.h"
-#include "trainers/device.h"
-#include "trainers/gradient_sync.h"
-#include "trainers/reduce_backend.h"
+#include "trainers/distributed/comm.h"
+#include "trainers/loop/device.h"
+#include "trainers/distributed/gradient_sync.h"
+#include "trainers/distributed/reduce_backend.h"
 
 namespace galien {
 namespace {

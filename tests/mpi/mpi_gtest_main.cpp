@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/log.h"
-#include "trainers/comm.h"
+#include "trainers/distributed/comm.h"
 
 int main(int argc, char** argv) {
   galien::MpiSession session(&argc, &argv);

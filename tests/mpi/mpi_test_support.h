@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "trainers/comm.h"
+#include "trainers/distributed/comm.h"
 
 namespace galien::test {
 

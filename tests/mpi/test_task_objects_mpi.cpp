@@ -15,7 +15,7 @@
 #include "models/loss_registry.h"
 #include "models/losses.h"
 #include "models/registry.h"
-#include "trainers/comm.h"
+#include "trainers/distributed/comm.h"
 #include "trainers/tasks/registry.h"
 #include "tests/support/test_support.h"
 

@@ -14,8 +14,8 @@
 #include "core/fs.h"
 #include "datasets/shard_pipeline.h"
 #include "privacy/key_file.h"
-#include "trainers/comm.h"
-#include "trainers/trainer.h"
+#include "trainers/distributed/comm.h"
+#include "trainers/loop/trainer.h"
 #include "tests/mpi/mpi_test_support.h"
 #include "tests/support/test_support.h"
 

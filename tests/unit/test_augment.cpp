@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "trainers/augment.h"
+#include "trainers/loop/augment.h"
 
 namespace galien {
 namespace {

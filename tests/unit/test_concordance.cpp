@@ -1,11 +1,11 @@
-// Harrell's C (trainers/metrics.h): hand examples for each rule, and the O(n log n) count
+// Harrell's C (trainers/observability/metrics.h): hand examples for each rule, and the O(n log n) count
 // against a plain loop over all pairs.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
-#include "trainers/metrics.h"
+#include "trainers/observability/metrics.h"
 
 namespace galien {
 namespace {

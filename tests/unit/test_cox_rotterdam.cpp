@@ -14,7 +14,7 @@
 #include "models/cox_linear.h"
 #include "models/losses.h"
 #include "models/registry.h"
-#include "trainers/metrics.h"
+#include "trainers/observability/metrics.h"
 
 namespace galien {
 namespace {

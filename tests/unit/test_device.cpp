@@ -2,7 +2,7 @@
 
 #include <torch/cuda.h>
 
-#include "trainers/device.h"
+#include "trainers/loop/device.h"
 
 namespace galien {
 

@@ -1,4 +1,4 @@
-// The fused optimiser (optim.fused, trainers/flat_optimizer.h): parameters as views of one flat
+// The fused optimiser (optim.fused, trainers/loop/flat_optimizer.h): parameters as views of one flat
 // buffer, LibTorch's Adam / AdamW / SGD formulas in one pass, checkpoints in LibTorch's layout.
 #include <gtest/gtest.h>
 
@@ -17,10 +17,10 @@
 #include "core/config/config.h"
 #include "core/error.h"
 #include "models/registry.h"
-#include "trainers/checkpoint.h"
-#include "trainers/flat_optimizer.h"
-#include "trainers/flat_parameters.h"
-#include "trainers/optimizer.h"
+#include "trainers/loop/checkpoint.h"
+#include "trainers/loop/flat_optimizer.h"
+#include "trainers/loop/flat_parameters.h"
+#include "trainers/loop/optimizer.h"
 
 namespace galien {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "trainers/metrics.h"
-#include "trainers/patient_metrics.h"
+#include "trainers/observability/metrics.h"
+#include "trainers/observability/patient_metrics.h"
 
 namespace galien {
 

@@ -1,4 +1,4 @@
-// The metric suite (trainers/metrics.h, docs/observability.md) on small cases worked out by
+// The metric suite (trainers/observability/metrics.h, docs/observability.md) on small cases worked out by
 // hand in the comments, plus scikit-learn's documented examples where one exists.
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "trainers/metrics.h"
+#include "trainers/observability/metrics.h"
 
 namespace galien {
 namespace {

@@ -7,7 +7,7 @@
 #include <limits>
 #include <sstream>
 
-#include "trainers/progress.h"
+#include "trainers/observability/progress.h"
 
 namespace galien {
 namespace {

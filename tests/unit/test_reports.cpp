@@ -25,7 +25,7 @@
 #include "reports/png_canvas.h"
 #include "reports/ticks.h"
 #include "tests/support/test_support.h"
-#include "trainers/metrics.h"
+#include "trainers/observability/metrics.h"
 
 namespace galien {
 namespace {

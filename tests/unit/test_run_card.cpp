@@ -3,9 +3,9 @@
 
 #include <regex>
 
-#include "trainers/host_info.h"
-#include "trainers/run_card.h"
-#include "trainers/step_timings.h"
+#include "trainers/observability/host_info.h"
+#include "trainers/observability/run_card.h"
+#include "trainers/observability/step_timings.h"
 
 namespace galien {
 namespace {

@@ -14,10 +14,10 @@
 #include <string>
 
 #include "core/error.h"
-#include "trainers/crc32c.h"
-#include "trainers/host_info.h"
-#include "trainers/tensorboard.h"
-#include "trainers/tfrecord.h"
+#include "trainers/observability/crc32c.h"
+#include "trainers/observability/host_info.h"
+#include "trainers/observability/tensorboard.h"
+#include "trainers/observability/tfrecord.h"
 
 #ifndef GALIEN_TEST_PYTHON
 #define GALIEN_TEST_PYTHON ""

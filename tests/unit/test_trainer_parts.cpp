@@ -7,9 +7,9 @@
 #include <csignal>
 #include <thread>
 
-#include "trainers/lr_schedule.h"
-#include "trainers/stop_signal.h"
-#include "trainers/watchdog.h"
+#include "trainers/loop/lr_schedule.h"
+#include "trainers/distributed/stop_signal.h"
+#include "trainers/distributed/watchdog.h"
 
 namespace galien {
 namespace {

@@ -25,30 +25,30 @@ galien_test(test_segmentation_shard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/tes
 # galien plan's scaling model (launcher/plan/, no LibTorch).
 galien_test(test_plan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_plan.cpp LIBS galien_plan)
 if(GALIEN_BUILD_TRAINING)
-  galien_test(test_trainer_parts SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_trainer_parts.cpp LIBS galien_comm)
-  galien_test(test_device SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_device.cpp LIBS galien_trainers)
-  galien_test(test_metrics SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_metrics.cpp LIBS galien_comm)
+  galien_test(test_trainer_parts SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_trainer_parts.cpp LIBS galien_training)
+  galien_test(test_device SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_device.cpp LIBS galien_training)
+  galien_test(test_metrics SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_metrics.cpp LIBS galien_observability)
   # Observability (docs/observability.md). test_tensorboard reads its files back with the real
   # TensorBoard from the venv of scripts/install-test-python.sh, and fails if it is missing.
-  galien_test(test_tensorboard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_tensorboard.cpp LIBS galien_comm)
+  galien_test(test_tensorboard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_tensorboard.cpp LIBS galien_observability)
   target_compile_definitions(test_tensorboard PRIVATE
     GALIEN_TEST_PYTHON="${CMAKE_BINARY_DIR}/.venv-test/bin/python")
-  galien_test(test_metrics_suite SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_metrics_suite.cpp LIBS galien_comm)
-  galien_test(test_progress SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_progress.cpp LIBS galien_comm)
-  galien_test(test_run_card SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_run_card.cpp LIBS galien_comm)
+  galien_test(test_metrics_suite SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_metrics_suite.cpp LIBS galien_observability)
+  galien_test(test_progress SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_progress.cpp LIBS galien_observability)
+  galien_test(test_run_card SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_run_card.cpp LIBS galien_observability)
   # Models and losses (docs/models.md).
   galien_test(test_models SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_models.cpp LIBS galien_models)
   galien_test(test_unet SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_unet.cpp LIBS galien_models)
   galien_test(test_losses SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_losses.cpp LIBS galien_models)
-  galien_test(test_concordance SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_concordance.cpp LIBS galien_comm)
+  galien_test(test_concordance SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_concordance.cpp LIBS galien_observability)
   galien_test(test_cox_rotterdam SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_cox_rotterdam.cpp
-              LIBS galien_models galien_comm galien_datasets)
+              LIBS galien_models galien_observability galien_datasets)
   galien_test(test_local_launch SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_local_launch.cpp LIBS galien_launch)
   # The fused optimiser against LibTorch's, its flat buffers and checkpoints (docs/training.md).
-  galien_test(test_flat_optimizer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_flat_optimizer.cpp LIBS galien_trainers)
-  galien_test(test_augment SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_augment.cpp LIBS galien_trainers)
+  galien_test(test_flat_optimizer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_flat_optimizer.cpp LIBS galien_training)
+  galien_test(test_augment SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_augment.cpp LIBS galien_training)
   # Segmentation parts (trainers/segmentation/): metrics, patch plans, sliding windows, losses.
-  galien_test(test_segmentation SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_segmentation.cpp LIBS galien_trainers)
+  galien_test(test_segmentation SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_segmentation.cpp LIBS galien_training)
   galien_test(test_reproduce SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_reproduce.cpp LIBS galien_reproduce)
 endif()
 galien_test(test_risk SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_risk.cpp LIBS galien_privacy)
@@ -61,5 +61,5 @@ galien_test(test_pseudonymisation_policy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/uni
 # are compiled in and the comparison runs in the GALIEN_BUILD_TRAINING=OFF build too.
 find_package(PNG REQUIRED)
 galien_test(test_reports SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_reports.cpp
-            ${PROJECT_SOURCE_DIR}/trainers/metrics.cpp ${PROJECT_SOURCE_DIR}/trainers/metrics_suite.cpp
+            ${PROJECT_SOURCE_DIR}/trainers/observability/metrics.cpp ${PROJECT_SOURCE_DIR}/trainers/observability/metrics_suite.cpp
             LIBS galien_reports PNG::PNG)

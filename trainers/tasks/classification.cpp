@@ -1,12 +1,12 @@
 // Classification: class logits per sample, /labels from the shards; training loss ce (default)
 // or focal; evaluation: that loss per sample, accuracy, AUC and the rest of
-// classification_metrics (trainers/metrics.h), with trainer.patient_metrics the same on each
-// patient's mean probability (trainers/patient_metrics.h), predictions "label" + "prob_<class>".
+// classification_metrics (trainers/observability/metrics.h), with trainer.patient_metrics the same on each
+// patient's mean probability (trainers/observability/patient_metrics.h), predictions "label" + "prob_<class>".
 #include <torch/types.h>
 
 #include "core/error.h"
-#include "trainers/metrics.h"
-#include "trainers/patient_metrics.h"
+#include "trainers/observability/metrics.h"
+#include "trainers/observability/patient_metrics.h"
 #include "trainers/tasks/task.h"
 
 namespace galien {

@@ -12,7 +12,7 @@
 
 #include <cmath>
 
-#include "trainers/metrics.h"
+#include "trainers/observability/metrics.h"
 #include "trainers/tasks/task.h"
 
 namespace galien {

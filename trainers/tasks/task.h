@@ -19,8 +19,8 @@
 #include "datasets/rank_shards.h"
 #include "models/loss_registry.h"
 #include "models/model.h"
-#include "trainers/batch_loader.h"
-#include "trainers/comm.h"
+#include "trainers/loop/batch_loader.h"
+#include "trainers/distributed/comm.h"
 #include "trainers/tasks/evaluation.h"
 #include "trainers/tasks/spec.h"
 
@@ -66,7 +66,7 @@ class TrainingTask {
   // segmentation, which cuts patches in load_fields (spec().image is then the patch's shape).
   virtual bool reads_whole_images() const { return true; }
   // Whether the task applies augment.* itself (segmentation: to image and mask together);
-  // otherwise the trainer augments images alone (trainers/augment.h).
+  // otherwise the trainer augments images alone (trainers/loop/augment.h).
   virtual bool augments_itself() const { return false; }
   // Checks on this rank's train samples before step 1 (UserError), e.g. patch vs case sizes.
   virtual void check_train_split(const RankShards& /*train*/) const {}
