@@ -1,6 +1,6 @@
 #include "trainers/loop/flat_parameters.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <set>
 

@@ -3,7 +3,7 @@
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 
