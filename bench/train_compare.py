@@ -88,7 +88,10 @@ def run_galien(args, model, ranks, threads, epochs, warmup, shard_dir, tag, tune
         lines = [l for l in (p.stderr + p.stdout).splitlines() if "error" in l.lower()]
         reason = (lines[0] if lines else (p.stderr.strip().splitlines() or ["?"])[-1])[:300]
         return {"status": "failed", "reason": reason, "command": " ".join(cmd)}
-    records = [json.loads(l) for l in open(os.path.join(run_dir, "metrics.jsonl"))]
+    # One record per epoch; the last record of a completed run, marked "final", holds the final
+    # model's test/train metrics (docs/training.md) and no timing.
+    records = [r for r in (json.loads(l) for l in open(os.path.join(run_dir, "metrics.jsonl")))
+               if not r.get("final")]
     summary = json.load(open(os.path.join(run_dir, "summary.json")))
     manifest = json.load(open(os.path.join(shard_dir, "manifest.json")))
     samples = manifest["splits"]["train"]["num_samples"]

@@ -172,6 +172,34 @@ TEST_F(TrainingMpi, ACheckpointOfEitherOptimiserResumesInTheOther) {
   }
 }
 
+// A run directory moved (off a full disk, to another file system) resumes where it stopped:
+// trainer.run_dir is a location, not part of what resume checks (core/config/identity.h). The
+// result is bit for bit the uninterrupted run's.
+TEST_F(TrainingMpi, AMovedRunDirectoryResumesWithoutOverride) {
+  const Comm comm = Comm::world();
+  TrainResult reference = train(wdbc_config("unmoved-reference", kResumeCommon), comm);
+  if (comm.rank() == 1) std::raise(SIGUSR1);
+  TrainResult stopped = train(wdbc_config("before-move", kResumeCommon), comm);
+  clear_stop_request();
+  ASSERT_EQ(stopped.status, "stopped");
+  if (comm.is_root()) {
+    std::filesystem::remove_all(kDir + "/runs/after-move");
+    std::filesystem::rename(kDir + "/runs/before-move", kDir + "/runs/after-move");
+  }
+  comm.barrier();
+  TrainResult resumed = train(wdbc_config("after-move", kResumeCommon), comm);
+  EXPECT_EQ(resumed.status, "completed");
+  EXPECT_EQ(max_abs_diff(resumed.parameters, reference.parameters), 0.0)
+      << "the moved run must resume, not start again";
+  // What was trained still counts: another learning rate is refused in the moved directory too.
+  if (comm.rank() == 1) std::raise(SIGUSR1);
+  train(wdbc_config("moved-other", kResumeCommon), comm);
+  clear_stop_request();
+  std::vector<std::string> other = kResumeCommon;
+  other.push_back("optim.learning_rate=0.01");
+  EXPECT_THROW(train(wdbc_config("moved-other", other), comm), UserError);
+}
+
 TEST_F(TrainingMpi, ResumeRefusesACheckpointFromAnotherConfig) {
   const Comm comm = Comm::world();
   if (comm.rank() == 0) std::raise(SIGUSR1);

@@ -31,7 +31,8 @@ nlohmann::json TrainingState::to_json() const {
           {"epoch_loss_sum", epoch_loss_sum}, {"epoch_samples", epoch_samples},
           {"best_metric", best_metric}, {"has_best", has_best},
           {"epochs_without_improvement", epochs_without_improvement}, {"schedule", schedule},
-          {"config_sha256", config_sha256}, {"manifest_sha256", manifest_sha256}};
+          {"config_sha256", config_sha256}, {"training_sha256", training_sha256},
+          {"manifest_sha256", manifest_sha256}};
 }
 
 TrainingState TrainingState::from_json(const nlohmann::json& json) {
@@ -46,6 +47,7 @@ TrainingState TrainingState::from_json(const nlohmann::json& json) {
   s.epochs_without_improvement = json.at("epochs_without_improvement");
   s.schedule = json.at("schedule");
   s.config_sha256 = json.at("config_sha256");
+  s.training_sha256 = json.value("training_sha256", "");  // absent in older checkpoints
   s.manifest_sha256 = json.at("manifest_sha256");
   return s;
 }

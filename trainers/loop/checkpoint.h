@@ -34,7 +34,8 @@ struct TrainingState {
   bool has_best = false;
   int epochs_without_improvement = 0;
   nlohmann::json schedule;      // LrSchedule::state()
-  std::string config_sha256;
+  std::string config_sha256;    // the whole resolved config
+  std::string training_sha256;  // what resume checks (core/config/identity.h); "" before 0.1 checkpoints had it
   std::string manifest_sha256;
 
   nlohmann::json to_json() const;

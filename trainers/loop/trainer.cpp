@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/config/identity.h"
 #include "core/error.h"
 #include "core/exit_codes.h"
 #include "core/hash.h"
@@ -102,10 +103,18 @@ std::string resume_path(const TrainerConfig& config, const std::string& checkpoi
 void check_resume_identity(const TrainingState& state, const Config& config,
                            const std::string& manifest_hash, const std::string& path) {
   if (config.trainer.resume_ignore_mismatch) return;
-  if (state.config_sha256 != config.sha256)
-    GALIEN_USER_ERROR(path << " was written by another config (SHA-256 " << state.config_sha256
-                      << ", this run " << config.sha256 << "); resume with the same config, "
-                      << "or set trainer.resume_ignore_mismatch=true, or trainer.resume=never");
+  // What was trained must match; where files are (a moved run directory, shards staged on
+  // scratch) and how the job is launched need not (core/config/identity.h). A checkpoint from
+  // before the training identity existed is held to the whole config, as it was written.
+  const bool has_identity = !state.training_sha256.empty();
+  const std::string expected = has_identity ? training_identity_sha256(config) : config.sha256;
+  const std::string& recorded = has_identity ? state.training_sha256 : state.config_sha256;
+  if (recorded != expected)
+    GALIEN_USER_ERROR(path << " was written by another config (training SHA-256 " << recorded
+                      << ", this run " << expected << "; only the keys of `galien config keys` "
+                      << "other than run and data locations and launch.* count); resume with the "
+                      << "same config, or set trainer.resume_ignore_mismatch=true, or "
+                      << "trainer.resume=never");
   if (state.manifest_sha256 != manifest_hash)
     GALIEN_USER_ERROR(path << " was written for another dataset (manifest SHA-256 "
                       << state.manifest_sha256 << ", this run " << manifest_hash << "); "
@@ -268,6 +277,7 @@ void Run::set_up() {
   schedule_ = std::make_unique<LrSchedule>(config_.optim, tc_.batch_size,
                                            steps_per_epoch * tc_.epochs, steps_per_epoch);
   state_.config_sha256 = config_.sha256;
+  state_.training_sha256 = training_identity_sha256(config_);
   state_.manifest_sha256 = manifest_hash_;
   log::info0("{} ({} loss) of {} ({} parameters) on {} rank(s) x {} thread(s), {}, {}{}, gradient sync {}{}: "
              "{} train samples, global batch {}, {} epochs -> {}",
