@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <regex>
@@ -79,6 +80,23 @@ void remove_stale_shards(const std::string& dir, const Manifest& manifest) {
     std::string file = entry.path().filename().string();
     if (std::regex_match(file, kShardName) && listed.count(file) == 0) fs::remove(entry.path());
   }
+}
+
+int remove_stale_temporaries(const std::string& dir) {
+  // core/fs.cpp write_file_atomic's temporaries: "." + file name + ".tmp-" + writer's PID.
+  static const std::regex kTemporary("\\..+\\.tmp-([0-9]+)");
+  int removed = 0;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    const std::string file = entry.path().filename().string();
+    std::smatch match;
+    if (!entry.is_regular_file() || !std::regex_match(file, match, kTemporary)) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(match[1].str()));
+    if (pid == ::getpid() || (::kill(pid, 0) != 0 && errno == ESRCH)) {
+      if (fs::remove(entry.path(), ec)) ++removed;
+    }
+  }
+  return removed;
 }
 
 std::optional<CvInfo> cv_info(const DataConfig& data) {

@@ -34,6 +34,10 @@ class ShardDirLock {
 // With --overwrite, shards of an earlier run would only mislead; only files named like galien
 // shards are touched.
 void remove_stale_shards(const std::string& dir, const Manifest& manifest);
+// A `galien shard` killed mid-write leaves its atomic writer's temporary (".NAME.tmp-PID",
+// ciphertext when encrypted) in the directory. Called with the directory's lock held, so no
+// other galien shard is writing there: removes those whose process is gone. Returns how many.
+int remove_stale_temporaries(const std::string& dir);
 // The manifest's record of cv.* (docs/FORMAT.md); nullopt when cv.folds is 0.
 std::optional<CvInfo> cv_info(const DataConfig& data);
 

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/log.h"
 #include "datasets/imaging/image_shard_source.h"
 #include "datasets/privacy_step.h"
 #include "datasets/shard_output.h"
@@ -81,6 +82,9 @@ ShardResult run_shard(const Config& config, bool overwrite) {
   // run that finished while this one started has left a manifest.
   ShardDirLock lock(config.data.shard_dir);
   check_output_dir(config, overwrite);
+  if (const int removed = remove_stale_temporaries(config.data.shard_dir))
+    log::info0("shard: removed {} temporary file(s) a killed run left in {}", removed,
+               config.data.shard_dir);
   const SecretKey key = load_key_file(config.privacy.key_file, "`galien shard` makes pseudonyms");
   const std::unique_ptr<ShardSource> source =
       images ? open_image_shard_source(config, key) : open_table_source(config, key);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -85,8 +86,17 @@ TEST(ShardDirLock, AKilledRunsLeftoverLockFileDoesNotBlock) {
   Config config = diabetes_config(dir);
   make_directories(config.data.shard_dir);
   write_file_atomic(config.data.shard_dir + "/.galien-shard.lock", "");  // kill -9 leaves this
+  // ... and its atomic writer's temporary (bench/fault/kill_shard.py), of a process now gone;
+  // a temporary of a live process (not galien shard's) and other files stay.
+  const std::string dead = config.data.shard_dir + "/.train-00000.h5.enc.tmp-999999999";
+  const std::string live = config.data.shard_dir + "/.notes.txt.tmp-1";  // PID 1 is alive
+  const std::string other = config.data.shard_dir + "/README.txt";
+  for (const std::string& path : {dead, live, other}) std::ofstream(path) << "x";
   quiet_shard(config);
   EXPECT_TRUE(fs::exists(config.data.shard_dir + "/manifest.json"));
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(other));
 }
 
 // fuzz_config: yaml-cpp 0.7 never returned on a ',' where a block value starts; `galien` hung
