@@ -28,18 +28,10 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # ---------------------------------------------------------------- install (idempotent)
 bash scripts/install-deps.sh
+source bench/lib.sh
 bench_packages=(python3-torch python3-h5py python3-numpy python3-matplotlib python3-cryptography
                 python3-venv python3-dev linux-perf)
-missing=()
-for p in "${bench_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bench_install_packages "${bench_packages[@]}"
 
 # ---------------------------------------------------------------- build
 log "building galien and the benchmarks in $BUILD_DIR"
@@ -74,31 +66,10 @@ log "sharding WDBC and synthetic 64x64 images"
 "$py" bench/make_images_npz.py "$WORK/data/images-train.npz" --train "$n_images" --val 32 --test 32 --seed 1
 "$galien" shard bench/configs/images-resnet.yaml --overwrite "data.shard_dir=$WORK/shards/images-train" \
   "data.images.path=$WORK/data/images-train.npz" "privacy.key_file=$key" >/dev/null
-"$py" bench/make_images_npz.py "$WORK/data/images-read.npz" --train "$n_read" --val 64 --test 64 --seed 2
-read_specs=()
-for variant in plain gzip encrypted; do
-  extra=()
-  case $variant in
-    gzip) extra=(data.images.gzip=1) ;;
-    encrypted) extra=(privacy.encrypt=true) ;;
-  esac
-  "$galien" shard bench/configs/images-resnet.yaml --overwrite data.shards=4 \
-    "data.shard_dir=$WORK/shards/read-$variant" "data.images.path=$WORK/data/images-read.npz" \
-    "privacy.key_file=$key" "${extra[@]}" >/dev/null
-  read_specs+=("$variant=$WORK/shards/read-$variant")
-done
+shard_read_variants "$galien" "$key" "$WORK" "$n_read"
 
 # ---------------------------------------------------------------- wait for a quiet machine
-waited=0
-while awk -v l="$(load1)" -v m="$MAX_LOAD" 'BEGIN { exit !(l >= m) }'; do
-  if [ "$waited" -ge "$WAIT_MIN" ]; then
-    log "load average still $(load1) after $WAIT_MIN min: measuring anyway (the docs record it)"
-    break
-  fi
-  log "1-minute load average $(load1) >= $MAX_LOAD: waiting ($waited/$WAIT_MIN min)"
-  sleep 60
-  waited=$((waited + 1))
-done
+wait_for_quiet_machine
 
 results=$WORK/results/$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$results"

@@ -27,16 +27,9 @@ log() { echo "[run_datapath $(date -u +%H:%M:%S)] $*"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 bash scripts/install-deps.sh
-missing=()
-for p in python3-torch python3-h5py python3-numpy python3-matplotlib python3-cryptography; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source bench/lib.sh
+bench_install_packages python3-torch python3-h5py python3-numpy python3-matplotlib \
+  python3-cryptography
 
 log "building galien and bench_image_read in $BUILD_DIR"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -49,30 +42,8 @@ mkdir -p "$WORK/keys" "$WORK/data" && chmod 700 "$WORK/keys"
 key=$WORK/keys/bench.key
 [ -f "$key" ] || "$galien" keygen "$key"
 log "sharding $n_read synthetic 64x64 images: plain, gzip, encrypted"
-"$py" bench/make_images_npz.py "$WORK/data/images-read.npz" --train "$n_read" --val 64 --test 64 --seed 2
-read_specs=()
-for variant in plain gzip encrypted; do
-  extra=()
-  case $variant in
-    gzip) extra=(data.images.gzip=1) ;;
-    encrypted) extra=(privacy.encrypt=true) ;;
-  esac
-  "$galien" shard bench/configs/images-resnet.yaml --overwrite data.shards=4 \
-    "data.shard_dir=$WORK/shards/read-$variant" "data.images.path=$WORK/data/images-read.npz" \
-    "privacy.key_file=$key" "${extra[@]}" >/dev/null
-  read_specs+=("$variant=$WORK/shards/read-$variant")
-done
-
-waited=0
-while awk -v l="$(load1)" -v m="$MAX_LOAD" 'BEGIN { exit !(l >= m) }'; do
-  if [ "$waited" -ge "$WAIT_MIN" ]; then
-    log "load average still $(load1) after $WAIT_MIN min: measuring anyway (the docs record it)"
-    break
-  fi
-  log "1-minute load average $(load1) >= $MAX_LOAD: waiting ($waited/$WAIT_MIN min)"
-  sleep 60
-  waited=$((waited + 1))
-done
+shard_read_variants "$galien" "$key" "$WORK" "$n_read"
+wait_for_quiet_machine
 
 results=$WORK/datapath/$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$results"

@@ -30,18 +30,10 @@ WAIT_MIN=${WAIT_MIN:-10}
 py=/usr/bin/python3   # Debian's: its torch is the libtorch the C++ side links
 log() { echo "[run_segmentation $(date -u +%H:%M:%S)] $*"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+source bench/lib.sh
 
 bash scripts/install-deps.sh
-missing=()
-for p in python3-torch python3-numpy; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bench_install_packages python3-torch python3-numpy
 
 log "building bench_segmentation_step in $BUILD_DIR"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -50,16 +42,7 @@ cmake --build "$BUILD_DIR" -j "$JOBS" --target bench_segmentation_step
 if [ "$QUICK" = 1 ]; then
   REPEATS=1; PATCH=32,32,32; STEPS=2; WARMUP=1
 fi
-waited=0
-while awk -v l="$(load1)" -v m="$MAX_LOAD" 'BEGIN { exit !(l >= m) }'; do
-  if [ "$waited" -ge "$WAIT_MIN" ]; then
-    log "load average still $(load1) after $WAIT_MIN min: measuring anyway (the docs record it)"
-    break
-  fi
-  log "1-minute load average $(load1) >= $MAX_LOAD: waiting ($waited/$WAIT_MIN min)"
-  sleep 60
-  waited=$((waited + 1))
-done
+wait_for_quiet_machine
 
 results=$WORK/segmentation/$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$results"
