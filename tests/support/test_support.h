@@ -39,6 +39,23 @@ inline double max_abs_diff(const std::vector<float>& a, const std::vector<float>
   return worst;
 }
 
+// Whether `id` appears in `bytes` as a value of its own: an occurrence not inside a longer run
+// of letters and digits. A short numeric patient ID ("30005") leaked into a file stands between
+// quotes, commas, NULs or newlines; the same digits inside a SHA-256, a salt or a base64 text
+// are chance (a 5-digit string turns up in a few percent of runs among the hashes of a
+// manifest), not a leak.
+inline bool contains_as_value(const std::string& bytes, const std::string& id) {
+  auto alnum = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  };
+  for (std::size_t at = bytes.find(id); at != std::string::npos; at = bytes.find(id, at + 1)) {
+    const bool before = at > 0 && alnum(bytes[at - 1]);
+    const bool after = at + id.size() < bytes.size() && alnum(bytes[at + id.size()]);
+    if (!before && !after) return true;
+  }
+  return false;
+}
+
 struct Output {
   int code;          // exit status, -1 when killed by a signal
   std::string text;  // stdout and stderr together

@@ -6,8 +6,20 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "tests/support/test_support.h"
 
 namespace galien {
+
+// The leak check of the privacy tests: a short ID as a value of its own is found (CSV field,
+// JSON string, NUL-padded HDF5 string), the same digits inside a hash are not.
+TEST(TestSupport, AnIdIsFoundAsAValueButNotInsideAHash) {
+  EXPECT_TRUE(test::contains_as_value("id,label\n30005,1\n", "30005"));
+  EXPECT_TRUE(test::contains_as_value(std::string("\0\0" "30005\0\0", 9), "30005"));
+  EXPECT_TRUE(test::contains_as_value("{\"patient\": \"30005\"}", "30005"));
+  EXPECT_TRUE(test::contains_as_value("e3b0c44298fc 30005", "30005"));
+  EXPECT_FALSE(test::contains_as_value("\"sha256\": \"9f2a30005c1e\"", "30005"));
+  EXPECT_FALSE(test::contains_as_value("1300057", "30005"));
+}
 
 TEST(Hash, Sha256OfKnownVectors) {
   EXPECT_EQ(sha256_hex(std::string_view("")),

@@ -570,7 +570,7 @@ TEST(ImagingPipeline, PngMultiLabelFromTheLabelsTable) {
   EXPECT_EQ(samples, 24);
   for (const std::string& bytes : output_files(config.data.shard_dir)) {
     for (int p = 30000; p < 30012; ++p) {
-      EXPECT_EQ(bytes.find(std::to_string(p)), std::string::npos) << p;
+      EXPECT_FALSE(test::contains_as_value(bytes, std::to_string(p))) << p;
     }
   }
 }
