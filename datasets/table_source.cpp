@@ -20,15 +20,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-// The raw patient keys are replaced here and not kept: only pseudonyms go further.
-std::vector<std::string> pseudonymise(EncodedTable& table, const Pseudonymizer& pseudonymizer) {
-  std::vector<std::string> pseudonyms;
-  pseudonyms.reserve(table.num_rows());
-  for (const std::string& key : table.patient_keys) pseudonyms.push_back(pseudonymizer(key));
-  table.patient_keys.clear();
-  return pseudonyms;
-}
-
 // The rows of one split and the table they come from: data.csv, or data.test_csv for "test".
 struct SplitSource {
   SplitPart part;
@@ -177,14 +168,10 @@ class TableSource : public ShardSource {
  public:
   TableSource(const Config& config, const SecretKey& key)
       : config_(config), policy_(config, key) {  // the policy checks privacy.* before any work
-    // One read serves both the hash and the parse, so the recorded hash is of the bytes used.
-    const std::string text = read_file(config.data.csv);
-    source_sha256_ = sha256_hex(text);
-    table_ = encode_table(apply_privacy_policy(policy_, parse_csv(text, config.data.csv),
-                                               config.data, Pseudonymizer(key)),
-                          config.data);
-    policy_.gate(table_.lines, config.data.shard_dir);  // k-anonymity: refuses before any shard
-    pseudonyms_ = pseudonymise(table_, Pseudonymizer(key));
+    ClinicalTable clinical = read_clinical_table(config, policy_, Pseudonymizer(key));
+    table_ = std::move(clinical.table);
+    pseudonyms_ = std::move(clinical.pseudonyms);
+    source_sha256_ = std::move(clinical.sha256);
     if (!config.data.test_csv.empty()) {
       test_ = read_test_table(config, table_, key);
       check_disjoint_patients(table_, pseudonyms_, *test_, config.data);
@@ -257,6 +244,22 @@ class TableSource : public ShardSource {
 };
 
 }  // namespace
+
+ClinicalTable read_clinical_table(const Config& config, PseudonymisationPolicy& policy,
+                                  const Pseudonymizer& pseudonymize) {
+  ClinicalTable clinical;
+  const std::string text = read_file(config.data.csv);
+  clinical.sha256 = sha256_hex(text);
+  clinical.table = encode_table(
+      apply_privacy_policy(policy, parse_csv(text, config.data.csv), config.data, pseudonymize),
+      config.data);
+  policy.gate(clinical.table.lines, config.data.shard_dir);  // k-anonymity
+  clinical.pseudonyms.reserve(clinical.table.num_rows());
+  for (const std::string& key : clinical.table.patient_keys)
+    clinical.pseudonyms.push_back(pseudonymize(key));
+  clinical.table.patient_keys.clear();  // raw keys go no further
+  return clinical;
+}
 
 void check_table_shard_settings(const Config& config) {
   const DataConfig& data = config.data;

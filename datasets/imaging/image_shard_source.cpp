@@ -1,9 +1,7 @@
 #include "datasets/imaging/image_shard_source.h"
 
-#include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 #include "core/error.h"
@@ -17,6 +15,7 @@
 #include "datasets/imaging/png_clinical.h"
 #include "datasets/imaging/segmentation_cases.h"
 #include "datasets/privacy_step.h"
+#include "datasets/table_source.h"
 #include "datasets/tabular.h"
 #include "privacy/policy.h"
 #include "privacy/pseudonym.h"
@@ -49,16 +48,10 @@ Clinical read_clinical(const Config& config, PseudonymisationPolicy& policy,
                        const Pseudonymizer& pseudonymize) {
   Clinical clinical;
   if (config.data.csv.empty()) return clinical;
-  std::string text = read_file(config.data.csv);
-  clinical.sha256 = sha256_hex(text);
-  clinical.table = encode_table(
-      apply_privacy_policy(policy, parse_csv(text, config.data.csv), config.data, pseudonymize),
-      config.data);
-  policy.gate(clinical.table->lines, config.data.shard_dir);
-  for (const std::string& key : clinical.table->patient_keys) {
-    clinical.pseudonyms.push_back(pseudonymize(key));
-  }
-  clinical.table->patient_keys.clear();  // raw keys go no further
+  ClinicalTable read = read_clinical_table(config, policy, pseudonymize);
+  clinical.table = std::move(read.table);
+  clinical.pseudonyms = std::move(read.pseudonyms);
+  clinical.sha256 = std::move(read.sha256);
   clinical.file_name = fs::path(config.data.csv).filename().string();
   clinical.dropped_columns = clinical.table->dropped_columns;
   return clinical;

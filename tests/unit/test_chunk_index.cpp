@@ -22,6 +22,7 @@
 #include "datasets/shard_store.h"
 #include "privacy/data_keys.h"
 #include "privacy/key_file.h"
+#include "tests/support/hdf5_inspect.h"
 #include "tests/support/test_support.h"
 
 namespace galien {
@@ -128,22 +129,8 @@ Manifest write_dataset(const std::string& dir, std::vector<ShardData> shards, co
   return load_manifest(dir, &keys);
 }
 
-std::int64_t int_attribute(const std::string& path, const char* name) {
-  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-  std::int64_t value = -1;
-  H5Aread(attr, H5T_NATIVE_INT64, &value);
-  H5Aclose(attr);
-  H5Fclose(file);
-  return value;
-}
-
-bool has_dataset(const std::string& path, const char* name) {
-  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  const bool found = H5Lexists(file, name, H5P_DEFAULT) > 0;
-  H5Fclose(file);
-  return found;
-}
+using test::has_dataset;
+using test::int_attribute;
 
 std::vector<std::uint64_t> index_rows(const std::string& path, const char* name) {
   hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);

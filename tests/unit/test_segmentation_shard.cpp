@@ -25,6 +25,7 @@
 #include "imaging_test_util.h"
 #include "privacy/key_file.h"
 #include "privacy/pseudonym.h"
+#include "tests/support/hdf5_inspect.h"
 
 namespace galien {
 namespace {
@@ -86,22 +87,8 @@ Expected expected_mask(const std::string& dir, const std::string& name) {
   return e;
 }
 
-std::int64_t int_attribute(const std::string& path, const char* name) {
-  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-  std::int64_t value = -1;
-  H5Aread(attr, H5T_NATIVE_INT64, &value);
-  H5Aclose(attr);
-  H5Fclose(file);
-  return value;
-}
-
-bool has_dataset(const std::string& path, const char* name) {
-  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  bool found = H5Lexists(file, name, H5P_DEFAULT) > 0;
-  H5Fclose(file);
-  return found;
-}
+using test::has_dataset;
+using test::int_attribute;
 
 std::vector<std::string> shard_paths(const ShardResult& result, const std::string& split) {
   std::vector<std::string> paths;
