@@ -264,6 +264,9 @@ ClinicalTable read_clinical_table(const Config& config, PseudonymisationPolicy& 
 void check_table_shard_settings(const Config& config) {
   const DataConfig& data = config.data;
   if (data.csv.empty()) GALIEN_USER_ERROR("data.csv is not set: name the clinical table");
+  if (!data.image_join_column.empty())
+    GALIEN_USER_ERROR("data.images.join_column is set but data.images.format is none: it names "
+                      "each row's image; set data.images.format and data.images.path, or remove it");
   if (!data.test_csv.empty() && data.test_fraction != 0)
     GALIEN_USER_ERROR("data.split.test is " << data.test_fraction << " but data.test_csv is set: "
                       << "all its rows form the test split, so set data.split.test: 0");

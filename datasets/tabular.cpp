@@ -18,7 +18,8 @@ namespace {
 // kDate columns arrive as days since 1970 (privacy policy, datasets/privacy_step) and encode
 // like numbers; allowed kFreeText columns encode like categories.
 enum class Role {
-  kUnassigned, kPatientId, kLabel, kTime, kEvent, kNumeric, kCategorical, kDrop, kDate, kFreeText
+  kUnassigned, kPatientId, kLabel, kTime, kEvent, kNumeric, kCategorical, kDrop, kDate, kFreeText,
+  kImageKey  // data.images.join_column: names the row's image; read, never a feature
 };
 
 // Columns that are the target, never a feature: a missing cell is never imputed.
@@ -53,6 +54,8 @@ const char* config_key(Role role) {
       return "data.dates";
     case Role::kFreeText:
       return "data.free_text";
+    case Role::kImageKey:
+      return "data.images.join_column";
     case Role::kUnassigned:
       break;
   }
@@ -232,6 +235,7 @@ RoleTable assign_roles(const CsvTable& csv, const DataConfig& config) {
   check_task_keys(config);
   RoleTable roles(csv);
   if (config.patient_id_column) roles.assign(*config.patient_id_column, Role::kPatientId);
+  if (!config.image_join_column.empty()) roles.assign(config.image_join_column, Role::kImageKey);
   if (!config.label_column.empty()) roles.assign(config.label_column, Role::kLabel);
   if (!config.time_column.empty()) roles.assign(config.time_column, Role::kTime);
   if (!config.event_column.empty()) roles.assign(config.event_column, Role::kEvent);
@@ -282,6 +286,7 @@ const char* target_name(Role role, const std::string& task) {
   if (role == Role::kTime) return "survival time";
   if (role == Role::kEvent) return "event";
   if (role == Role::kPatientId) return "patient id";
+  if (role == Role::kImageKey) return "image name (data.images.join_column)";
   return task == "regression" ? "target" : "label";
 }
 
@@ -296,7 +301,7 @@ bool accept_row(const CsvTable& csv, const CsvRow& row, const RoleTable& roles,
     if (role == Role::kDrop || !is_missing(row.fields[c])) continue;
     if (missing == "drop_row") return false;
     const std::string& column = csv.header[c];
-    if (is_target(role) || role == Role::kPatientId) {
+    if (is_target(role) || role == Role::kPatientId || role == Role::kImageKey) {
       GALIEN_USER_ERROR(csv.path << ":" << row.line << ": missing " << target_name(role, config.task)
                                  << " in column '" << column << "' (fill it in, or set "
                                  << "data.missing: drop_row to leave such rows out; "
@@ -501,6 +506,8 @@ void encode_rows(const CsvTable& csv, const DataConfig& config,
   const int id_index = config.patient_id_column ? csv.column_index(*config.patient_id_column) : -1;
   const int time_index = is_survival(config) ? csv.column_index(config.time_column) : -1;
   const int event_index = is_survival(config) ? csv.column_index(config.event_column) : -1;
+  const int image_index =
+      config.image_join_column.empty() ? -1 : csv.column_index(config.image_join_column);
   for (const CsvRow* row : kept) {
     table.lines.push_back(row->line);
     if (is_survival(config)) {
@@ -518,6 +525,8 @@ void encode_rows(const CsvTable& csv, const DataConfig& config,
     table.patient_keys.push_back(
         e.key_namespace + (id_index >= 0 ? std::string(trim(row->fields[id_index]))
                                          : "row:" + std::to_string(row->line)));
+    if (image_index >= 0)
+      table.image_keys.emplace_back(trim(row->fields[static_cast<std::size_t>(image_index)]));
     append_features(csv, *row, e.roles, e.categories, e.transforms, table.values, e.main_source);
   }
 }

@@ -36,6 +36,9 @@ struct EncodedTable {
   // What identifies the row's patient, to be pseudonymised at once and then discarded: the raw
   // patient id, or "row:<line>" when data.patient_id is unset. Never log or print it.
   std::vector<std::string> patient_keys;
+  // data.images.join_column of each row, raw (it may hold a case name or a folder named after the
+  // patient): matched to the images in memory, then cleared. Empty unless that key is set.
+  std::vector<std::string> image_keys;
   std::vector<std::int64_t> labels;  // class index (survival: the event; regression: 0)
   std::vector<double> values;        // row-major [rows x features]; NaN = to impute
   std::vector<double> time;          // survival only: time, finite and >= 0

@@ -48,6 +48,10 @@ struct DataConfig {
   std::string image_format = "none";              // data.images.format: none | dicom | nifti | png | medmnist | idx
   std::string image_path;                         // data.images.path: DICOM tree, imagesTr/labelsTr dir, PNG dir, .npz file, idx dir
   std::string image_patient_map;                  // data.images.patient_map: CSV path,patient_id (DICOM); empty = PatientID tag
+  // data.images.join_column: data.csv column naming each row's image (DICOM: a folder or file under
+  // data.images.path; NIfTI: the case name), so a patient may have several rows, each a sample;
+  // empty = one row per patient, joined by data.patient_id. Matched in memory, never written.
+  std::string image_join_column;
   std::string image_labels_csv;                   // data.images.labels_csv: PNG labels table (ChestX-ray14 layout)
   std::string image_file_column = "Image Index";  // data.images.file_column
   std::string image_patient_column = "Patient ID";      // data.images.patient_column

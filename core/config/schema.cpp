@@ -231,6 +231,10 @@ const std::vector<FieldSpec>& config_schema() {
       field("data.images.patient_map", member(&Config::data, &DataConfig::image_patient_map),
             "DICOM: CSV with columns path,patient_id (folders under data.images.path); "
             "empty = the PatientID attribute"),
+      field("data.images.join_column", member(&Config::data, &DataConfig::image_join_column),
+            "DICOM, NIfTI with data.csv: column naming each row's image (a folder or file under "
+            "data.images.path; a NIfTI case name); rows are samples, data.patient_id their "
+            "patient; empty = one row per patient"),
       field("data.images.labels_csv", member(&Config::data, &DataConfig::image_labels_csv),
             "PNG: table with one row per image (ChestX-ray14 layout)"),
       field("data.images.file_column", member(&Config::data, &DataConfig::image_file_column),

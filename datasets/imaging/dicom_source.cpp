@@ -1,6 +1,9 @@
 // DICOM series as samples: one sample per series, its patient from PatientID (pseudonymised
 // inside the scan, as soon as it is read) or from data.images.patient_map.
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <utility>
 
 #include "core/error.h"
@@ -14,17 +17,66 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A data.images.join_column cell as a path relative to data.images.path: '\\' read as '/' (tables
+// exported on Windows), a leading "./" and trailing '/' ignored. UserError (reason only: the
+// value may hold a patient's name) for an absolute path, one leaving the folder, or the folder
+// itself.
+std::string join_path(const std::string& value) {
+  std::string path = value;
+  std::replace(path.begin(), path.end(), '\\', '/');
+  if (!path.empty() && path.front() == '/') {
+    GALIEN_USER_ERROR("is an absolute path; name the series' folder or a file of it relative to "
+                      "data.images.path");
+  }
+  std::string normal = fs::path(path).lexically_normal().generic_string();
+  while (!normal.empty() && normal.back() == '/') normal.pop_back();
+  if (normal.empty() || normal == ".") {
+    GALIEN_USER_ERROR("names data.images.path itself; name the series' folder or a file of it "
+                      "relative to data.images.path");
+  }
+  if (normal == ".." || normal.compare(0, 3, "../") == 0) {
+    GALIEN_USER_ERROR("leaves data.images.path (..); name the series' folder or a file of it "
+                      "relative to data.images.path");
+  }
+  return normal;
+}
+
 class DicomSource : public ImageSource {
  public:
-  explicit DicomSource(std::vector<DicomSeries> series) : series_(std::move(series)) {}
+  DicomSource(std::vector<DicomSeries> series, std::string root)
+      : series_(std::move(series)), root_(std::move(root)) {}
   LoadedImage load(std::size_t item) const override {
     LoadedImage loaded;
     loaded.image = load_dicom_series(series_[item], &loaded.attributes);
     return loaded;
   }
 
+  // The series of a file, or every series with a file below a folder (relative paths).
+  std::vector<std::size_t> items_named(const std::string& value) const override {
+    if (paths_.empty()) index_paths();
+    auto it = paths_.find(join_path(value));
+    if (it == paths_.end()) return {};
+    return std::vector<std::size_t>(it->second.begin(), it->second.end());
+  }
+
  private:
+  // Each file and each folder above it (up to data.images.path) -> the series below it. The
+  // paths are those scan_dicom already holds, in memory only.
+  void index_paths() const {
+    for (std::size_t i = 0; i < series_.size(); ++i) {
+      for (const std::string& file : series_[i].files) {
+        fs::path path = relative_path(root_, file);
+        paths_[path.generic_string()].insert(i);
+        for (path = path.parent_path(); !path.empty(); path = path.parent_path()) {
+          if (!paths_[path.generic_string()].insert(i).second) break;  // its parents are done
+        }
+      }
+    }
+  }
+
   std::vector<DicomSeries> series_;
+  std::string root_;
+  mutable std::map<std::string, std::set<std::size_t>> paths_;
 };
 
 // Folder (relative to data.images.path) -> patient key, from a CSV with columns path,
@@ -85,7 +137,10 @@ std::unique_ptr<ImageSource> open_dicom_source(const DataConfig& config,
                                                const Pseudonymizer& pseudonymize) {
   std::optional<PatientMap> map;
   if (!config.image_patient_map.empty()) map.emplace(config.image_patient_map, config.image_path);
+  const bool joined = !config.image_join_column.empty();
   DicomPatientKey key = [&](const std::string& file, const std::string& patient_id) {
+    // Joined by data.images.join_column: each series' patient is its table row's, not PatientID.
+    if (joined) return std::string();
     if (map) return pseudonymize(map->key_of(file));
     if (patient_id.empty()) {
       throw DicomFileProblem("has no PatientID: set data.images.patient_map to name its patient");
@@ -99,7 +154,7 @@ std::unique_ptr<ImageSource> open_dicom_source(const DataConfig& config,
   };
   std::vector<DicomSeries> series = scan_dicom(config.image_path, key, extra);
   std::vector<std::string> files;
-  auto source = std::make_unique<DicomSource>(series);
+  auto source = std::make_unique<DicomSource>(series, config.image_path);
   for (std::size_t i = 0; i < series.size(); ++i) {
     ImageItem item;
     item.pseudonym = series[i].pseudonym;
@@ -117,7 +172,8 @@ std::unique_ptr<ImageSource> open_dicom_source(const DataConfig& config,
     files.insert(files.end(), series[i].files.begin(), series[i].files.end());
   }
   source->patient_key =
-      map ? "the patient_id of the folder in data.images.patient_map holding the series"
+      joined ? "data.patient_id of the data.csv rows naming the series (data.images.join_column)"
+      : map ? "the patient_id of the folder in data.images.patient_map holding the series"
           : "the DICOM PatientID (0010,0020) of each series";
   source->source_name = base_name(config.image_path);
   try {

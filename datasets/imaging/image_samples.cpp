@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/random.h"
 
 namespace galien {
@@ -16,8 +17,11 @@ std::unordered_map<std::string, std::int64_t> rows_by_patient(
     auto [it, inserted] = rows.emplace(pseudonyms[r], static_cast<std::int64_t>(r));
     if (!inserted) {
       GALIEN_USER_ERROR(table.source << ": lines " << table.lines[it->second] << " and "
-                                     << table.lines[r] << " belong to the same patient; images "
-                                     << "join a table with one row per patient: merge them");
+                                     << table.lines[r] << " belong to the same patient, but "
+                                     << "without data.images.join_column images join a table "
+                                     << "with one row per patient: merge the rows, or name each "
+                                     << "row's image in a column and set data.images.join_column "
+                                     << "(docs/imaging.md, \"Joining a clinical table\")");
     }
   }
   return rows;
@@ -106,6 +110,76 @@ ImageSamples join_samples(const ImageSource& source, const EncodedTable* table,
     GALIEN_USER_ERROR("no image joins a row of " << table->source << ": check that "
                                                  << "data.patient_id holds the images' patient "
                                                  << "keys (docs/imaging.md)");
+  }
+  return samples;
+}
+
+ImageSamples join_by_column(const ImageSource& source, const EncodedTable& table,
+                            const std::vector<std::string>& table_pseudonyms,
+                            const std::string& column) {
+  GALIEN_CHECK(table.image_keys.size() == table.num_rows() &&
+                   table_pseudonyms.size() == table.num_rows(),
+               "every row of " << table.source << " has its image name and pseudonym");
+  auto where = [&](std::size_t row) {
+    return table.source + ":" + std::to_string(table.lines[row]) + ": column '" + column +
+           "' (data.images.join_column)";
+  };
+  ImageSamples samples;
+  std::unordered_map<std::size_t, std::size_t> first_row;  // item -> first row naming it
+  std::vector<std::int64_t> unmatched;                     // lines naming no image
+  for (std::size_t r = 0; r < table.num_rows(); ++r) {
+    std::vector<std::size_t> named;
+    try {
+      named = source.items_named(table.image_keys[r]);
+    } catch (const UserError& e) {  // the reason only: the cell is not in it
+      GALIEN_USER_ERROR(where(r) << " " << e.what());
+    }
+    if (named.empty()) {
+      unmatched.push_back(table.lines[r]);
+      continue;
+    }
+    if (named.size() > 1) {
+      GALIEN_USER_ERROR(where(r) << " names a folder holding " << named.size() << " image "
+                                 << "series: name the series' own folder, or one of its files");
+    }
+    const std::size_t item = named.front();
+    auto [it, inserted] = first_row.emplace(item, r);
+    if (!inserted && table_pseudonyms[it->second] != table_pseudonyms[r]) {
+      GALIEN_USER_ERROR(table.source << ": lines " << table.lines[it->second] << " and "
+                                     << table.lines[r] << " name the same image (column '"
+                                     << column << "') but belong to different patients "
+                                     << "(data.patient_id): an image has one patient; fix the "
+                                     << "rows");
+    }
+    samples.items.push_back(item);
+    samples.rows.push_back(static_cast<std::int64_t>(r));
+    samples.pseudonyms.push_back(table_pseudonyms[r]);
+    samples.labels.push_back(table.labels[r]);
+  }
+  samples.classes = table.classes;
+  if (samples.items.empty()) {
+    GALIEN_USER_ERROR("no row of " << table.source << " names an image under "
+                                   << "data.images.path: column '" << column << "' must hold "
+                                   << "each row's DICOM folder or file relative to "
+                                   << "data.images.path, or its NIfTI case name "
+                                   << "(docs/imaging.md, \"Joining a clinical table\")");
+  }
+  const auto unused = static_cast<std::int64_t>(source.items.size() - first_row.size());
+  if (unused > 0) samples.rejected["image without a clinical row"] = unused;
+  if (!unmatched.empty()) {
+    samples.rejected["clinical row without an image"] =
+        static_cast<std::int64_t>(unmatched.size());
+    std::string shown;
+    for (std::size_t k = 0; k < unmatched.size() && k < 5; ++k)
+      shown += (k ? ", " : "") + std::to_string(unmatched[k]);
+    spdlog::warn("shard: {} row(s) of {} name no image under data.images.path (column '{}', "
+                 "line(s) {}{}): left out, counted in the manifest's rejected_rows",
+                 unmatched.size(), table.source, column, shown, unmatched.size() > 5 ? ", ..." : "");
+  }
+  const std::size_t shared = samples.items.size() - first_row.size();
+  if (shared > 0) {
+    log::info0("shard: {} row(s) name an image another row names too: each row is a sample, so "
+               "that image is stored once per row", shared);
   }
   return samples;
 }

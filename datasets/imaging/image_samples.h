@@ -25,10 +25,21 @@ struct ImageSamples {
   std::map<std::string, std::int64_t> rejected;  // reason -> samples or rows left out
 };
 
-// Joins the source with `table` (already pseudonymised: `table_pseudonyms`), or takes the
-// source's own labels when `table` is null. UserError when a patient has two table rows.
+// Joins the source with `table` (already pseudonymised: `table_pseudonyms`) by patient, or takes
+// the source's own labels when `table` is null. UserError when a patient has two table rows
+// (that takes data.images.join_column: join_by_column).
 ImageSamples join_samples(const ImageSource& source, const EncodedTable* table,
                           const std::vector<std::string>& table_pseudonyms);
+
+// data.images.join_column: one sample per table row (`table.image_keys` names its image), so a
+// patient may have several rows and an image several rows (lesions of one mammogram); each
+// sample has its row's patient, label and features. Rows naming no image and images no row
+// names are left out and counted (`rejected`). UserError naming FILE:LINE and the column, never
+// the cell, for a malformed name, a folder holding several series, an image named by rows of
+// two patients, or no row naming any image.
+ImageSamples join_by_column(const ImageSource& source, const EncodedTable& table,
+                            const std::vector<std::string>& table_pseudonyms,
+                            const std::string& column);
 
 // PNG: one table row per image, the labels table's own (`table` encoded from it, so each row
 // keeps its CSV line): each image gets the features of the row on its line, and its own labels.

@@ -211,6 +211,10 @@ Json images_json(const ImageSource& source, const ImageLayout& layout, const Con
   if (!d.image_spacing.empty()) j["spacing_mm"] = d.image_spacing;
   j["mask"] = source.has_mask;
   j["label_source"] = d.csv.empty() ? source.label_source : "data.csv (" + d.label_column + ")";
+  if (!d.image_join_column.empty()) {
+    j["clinical_join"] = "one sample per data.csv row, naming its image in column '" +
+                         d.image_join_column + "' (data.images.join_column)";
+  }
   if (source.multi_label) {
     j["labels_multi"] = source.classes;
     Json positives = Json::object();
@@ -272,8 +276,13 @@ Json privacy_report(const Config& config, const ImageSource& source, const Manif
   }
   if (clinical.table || clinical.per_image) {
     report["clinical_table"] = clinical.file_name;
-    report["clinical_rows"] = clinical.per_image ? "one per image (the labels table)"
-                                                 : "one per patient";
+    const std::string& join = config.data.image_join_column;
+    report["clinical_rows"] =
+        clinical.per_image ? "one per image (the labels table)"
+        : join.empty()     ? "one per patient"
+                           : "one per sample: column '" + join + "' (data.images.join_column) "
+                             "names each row's image; it was matched in memory and is written "
+                             "nowhere; a sample's patient is its row's data.patient_id";
     report["dropped_columns"] = clinical.dropped_columns;
   }
   return report;
@@ -317,6 +326,10 @@ class ImageShardSource : public ShardSource {
     if (png) clinical_ = read_labels_table(config, policy_, pseudonymize, *source_);
     if (clinical_.per_image && clinical_.table) {
       samples_ = join_rows_by_line(*source_, *clinical_.table);
+    } else if (!config.data.image_join_column.empty()) {  // rows are samples, naming their image
+      samples_ = join_by_column(*source_, *clinical_.table, clinical_.pseudonyms,
+                                config.data.image_join_column);
+      std::vector<std::string>().swap(clinical_.table->image_keys);  // raw names go no further
     } else {  // a per-patient table, or no clinical features
       samples_ = join_samples(*source_, clinical_.table ? &*clinical_.table : nullptr,
                               clinical_.pseudonyms);
@@ -410,6 +423,21 @@ void check_image_shard_settings(const Config& config) {
     GALIEN_USER_ERROR("data.task: " << config.data.task << " is for clinical tables; image "
                       << "datasets (data.images.format: " << config.data.image_format << ") are "
                       << "classification or segmentation in this version");
+  const std::string& join = config.data.image_join_column;
+  if (!join.empty() && config.data.csv.empty())
+    GALIEN_USER_ERROR("data.images.join_column names a column of data.csv, which is not set: set "
+                      "data.csv, or remove data.images.join_column");
+  if (!join.empty() && config.data.image_format != "dicom" && config.data.image_format != "nifti")
+    GALIEN_USER_ERROR("data.images.join_column is for dicom and nifti images; "
+                      << config.data.image_format << " images are named "
+                      << (config.data.image_format == "png" ? "by data.images.file_column of "
+                                                              "their labels table"
+                                                            : "by their place in the file")
+                      << ": remove it");
+  if (!join.empty() && !config.data.image_patient_map.empty())
+    GALIEN_USER_ERROR("data.images.join_column and data.images.patient_map both give each DICOM "
+                      "series its patient; with join_column it is the row's data.patient_id: "
+                      "remove data.images.patient_map");
   if (!config.data.test_csv.empty())
     GALIEN_USER_ERROR("data.test_csv is for clinical tables; image datasets (data.images.format: "
                       << config.data.image_format << ") cannot take an external test table yet");

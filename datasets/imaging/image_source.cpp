@@ -30,6 +30,11 @@ LoadedImage ImageSource::geometry(std::size_t item) const {
   return loaded;
 }
 
+std::vector<std::size_t> ImageSource::items_named(const std::string& /*value*/) const {
+  GALIEN_USER_ERROR("data.images.join_column is for dicom and nifti images; this format names "
+                    "its images otherwise (docs/imaging.md): remove it");
+}
+
 std::string hash_files(const std::string& root, std::vector<std::string> files) {
   std::sort(files.begin(), files.end());
   std::string listing;

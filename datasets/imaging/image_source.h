@@ -44,6 +44,12 @@ class ImageSource {
   // and orientation, for a pass over every item before writing (segmentation datasets of
   // different sizes). Default: load() without its voxels; NIfTI reads the headers only.
   virtual LoadedImage geometry(std::size_t item) const;
+  // data.images.join_column: the items one table cell names (DICOM: every series with a file at
+  // or under that path relative to data.images.path; NIfTI: the case of that name or file name).
+  // `value` is raw and may hold an identifier: it is never stored or printed; a malformed one is
+  // a UserError giving the reason only, which the caller prefixes with FILE:LINE and the column.
+  // Default: UserError (the format has no names to join on).
+  virtual std::vector<std::size_t> items_named(const std::string& value) const;
 
   std::vector<ImageItem> items;
   std::vector<std::string> classes;  // class names of the labels; empty = unlabelled source

@@ -100,7 +100,29 @@ Volume stack_channels(const Case& c, NiftiGeometry& geometry) {
 
 class NiftiSource : public ImageSource {
  public:
-  explicit NiftiSource(std::vector<Case> cases) : cases_(std::move(cases)) {}
+  // `names`: each case's name, in the order of `cases` (kept in memory for
+  // data.images.join_column only; never written or printed: it may be the patient key).
+  NiftiSource(std::vector<Case> cases, const std::vector<std::string>& names)
+      : cases_(std::move(cases)) {
+    for (std::size_t i = 0; i < names.size(); ++i) index_.emplace(names[i], i);
+  }
+
+  // A case name ("la_003"), or one of its file names with or without a folder
+  // ("imagesTr/la_003.nii.gz", "la_003_0000.nii.gz").
+  std::vector<std::size_t> items_named(const std::string& value) const override {
+    if (auto it = index_.find(value); it != index_.end()) return {it->second};
+    const std::size_t slash = value.find_last_of("/\\");
+    const std::string file = slash == std::string::npos ? value : value.substr(slash + 1);
+    std::string name = stem(file);
+    if (name.empty()) name = file;  // no .nii/.nii.gz: a case name after a folder
+    if (auto it = index_.find(name); it != index_.end()) return {it->second};
+    static const std::regex channel_suffix("(.+)_(\\d{4})");
+    std::smatch m;
+    if (!stem(file).empty() && std::regex_match(name, m, channel_suffix)) {
+      if (auto it = index_.find(m[1].str()); it != index_.end()) return {it->second};
+    }
+    return {};
+  }
   LoadedImage load(std::size_t item) const override {
     const Case& c = cases_[item];
     LoadedImage loaded;
@@ -162,6 +184,7 @@ class NiftiSource : public ImageSource {
 
  private:
   std::vector<Case> cases_;
+  std::map<std::string, std::size_t> index_;  // case name -> item
 };
 
 std::map<std::string, Case> find_cases(const fs::path& images) {
@@ -198,6 +221,7 @@ std::unique_ptr<ImageSource> open_nifti_source(const DataConfig& config,
   if (cases.empty()) GALIEN_USER_ERROR(images.string() << " holds no .nii or .nii.gz file");
   bool masks = fs::is_directory(labels);
   std::vector<Case> ordered;
+  std::vector<std::string> names;
   std::vector<ImageItem> items;
   std::vector<std::string> files;
   for (auto& [name, c] : cases) {
@@ -220,12 +244,16 @@ std::unique_ptr<ImageSource> open_nifti_source(const DataConfig& config,
     item.line = static_cast<std::int64_t>(items.size()) + 1;
     items.push_back(std::move(item));
     ordered.push_back(c);
+    names.push_back(name);
   }
-  auto source = std::make_unique<NiftiSource>(std::move(ordered));
+  auto source = std::make_unique<NiftiSource>(std::move(ordered), names);
   source->items = std::move(items);
   source->has_mask = masks;
   source->label_source = masks ? "labelsTr (segmentation masks)" : "";
-  source->patient_key = "the case name (file name in imagesTr without channel suffix)";
+  source->patient_key =
+      config.image_join_column.empty()
+          ? "the case name (file name in imagesTr without channel suffix)"
+          : "data.patient_id of the data.csv rows naming the case (data.images.join_column)";
   source->source_name = base_name(config.image_path);
   source->source_sha256 = hash_files(root.string(), files);
   return source;

@@ -137,6 +137,58 @@ TEST_F(ImagingCli, TruncatedDicomExitsTwoNamingTheFile) {
   EXPECT_FALSE(fs::exists(dir_ + "/shards/manifest.json"));
 }
 
+// Several cases per patient, each row of the table naming its case (data.images.join_column):
+// shards, then trains a fusion model on 2 ranks with per-patient metrics; no case name or
+// patient ID reaches any file written or any line printed.
+TEST_F(ImagingCli, NiftiCasesJoinedRowByRowTrainWithPatientMetrics) {
+  const std::string fixture = "/usr/bin/python3 " + kSource +
+                              "/tests/fixtures/make_imaging_fixtures.py nifti-seg " + dir_ +
+                              "/task --cases=24";
+  ASSERT_EQ(std::system(fixture.c_str()), 0);
+  {
+    std::ofstream csv(dir_ + "/cases.csv");
+    csv << "subject,image,size_mm,outcome\n";
+    for (int c = 0; c < 24; ++c) {
+      const int patient = c / 2;  // two cases per patient, sometimes of different outcomes
+      const bool yes = c % 2 == 0 ? patient % 2 == 0 : patient % 4 != 1;
+      csv << "PAT-5" << 100 + patient << ",imagesTr/case_0" << (c < 10 ? "0" : "") << c
+          << ".nii.gz," << 5 + c % 7 << "," << (yes ? "yes" : "no") << "\n";
+    }
+  }
+  std::ofstream(dir_ + "/joined.yaml")
+      << "data:\n  csv: " << dir_ << "/cases.csv\n  patient_id: subject\n  label: outcome\n"
+      << "  classes: [no, 'yes']\n  numeric: [size_mm]\n  shard_dir: " << dir_ << "/joined\n"
+      << "  shards: 1\n  split: {val: 0.2, test: 0.25, seed: 1}\n"
+      << "  images:\n    format: nifti\n    path: " << dir_ << "/task\n    join_column: image\n"
+      << "    shape: [8, 16, 16]\n    dtype: float16\n"
+      << "privacy:\n  key_file: " << dir_ << "/key.bin\n"
+      << "model:\n  name: fusion\n  depth: 18\n  base_channels: 8\n  hidden: [8]\n"
+      << "trainer:\n  epochs: 1\n  batch_size: 4\n  run_dir: " << dir_ << "/run\n"
+      << "  patient_metrics: true\n";
+  Output shard = run(kGalien + " shard " + dir_ + "/joined.yaml");
+  ASSERT_EQ(shard.code, 0) << shard.text;
+  const auto manifest = nlohmann::json::parse(read_all(dir_ + "/joined/manifest.json"));
+  for (const char* split : {"train", "val", "test"}) {
+    const auto& info = manifest["splits"][split];
+    EXPECT_EQ(info["num_samples"].get<int>(), 2 * info["num_patients"].get<int>()) << split;
+  }
+  Output launch = run(kGalien + " launch " + dir_ + "/joined.yaml --ranks 2");
+  ASSERT_EQ(launch.code, 0) << launch.text;
+  const auto metrics = nlohmann::json::parse(read_all(dir_ + "/run/summary.json"))["metrics"];
+  for (const char* name : {"test/accuracy", "test/patient/accuracy", "val/patient/accuracy"})
+    EXPECT_TRUE(metrics.contains(name)) << name << " missing: " << metrics.dump(2);
+  EXPECT_EQ(metrics["test/patient/patients"].get<int>(),
+            manifest["splits"]["test"]["num_patients"].get<int>());
+  std::string written = shard.text + launch.text;
+  for (const char* folder : {"/joined", "/run"}) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir_ + folder)) {
+      if (entry.is_regular_file()) written += read_all(entry.path().string());
+    }
+  }
+  for (const char* secret : {"PAT-51", "case_0", "case_1", "case_2"})
+    EXPECT_EQ(written.find(secret), std::string::npos) << secret;
+}
+
 TEST_F(ImagingCli, ConfigKeysListTheImagingSection) {
   Output keys = run(kGalien + " config keys");
   ASSERT_EQ(keys.code, 0) << keys.text;

@@ -8,6 +8,7 @@ galien_test(test_epoch_plan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_epoch_
 galien_test(test_imaging_shard SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_shard.cpp LIBS galien_datasets)
 galien_test(test_imaging_readers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_readers.cpp LIBS galien_datasets)
 galien_test(test_imaging_pipeline SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_pipeline.cpp LIBS galien_datasets)
+galien_test(test_imaging_join SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_join.cpp LIBS galien_datasets)
 galien_test(test_imaging_orientation SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_orientation.cpp LIBS galien_datasets)
 galien_test(test_imaging_png_clinical SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_imaging_png_clinical.cpp LIBS galien_datasets)
 # Predictions back onto the source grid, and the NIfTI writer (docs/imaging.md).
