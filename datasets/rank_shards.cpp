@@ -60,15 +60,18 @@ RankShards::RankShards(const std::string& shard_dir, const Manifest& manifest,
   for (int s : owned_) owned_files_.push_back(info.shards[static_cast<std::size_t>(s)].file);
   // Image datasets: pixels stay in the (decrypted) file image and are read per sample.
   const bool images = !manifest.images.empty();
-  // Every shard of the split is checked (cheap for tables, and a rank never trains on a split
-  // that another rank would reject); only the owned ones are read, each file once.
+  // Each owned shard is read once and verified (SHA-256 against the HMAC-signed manifest, or its
+  // GCM tag) before any byte is used. The others are only checked to exist: their readers verify
+  // them, and an error on any rank stops every rank (launcher/commands/train.cpp), so no rank
+  // trains on a split another rank rejects. Hashing every shard on every rank made the first
+  // pass of range mode (fewer shards than ranks) 0.65x the whole-shard mode (docs/BENCHMARKS.md).
   std::vector<bool> owned(info.shards.size(), false);
   for (int s : owned_) owned[static_cast<std::size_t>(s)] = true;
   std::lock_guard<std::mutex> lock(hdf5_mutex());
   for (std::size_t s = 0; s < info.shards.size(); ++s) {
     const ShardEntry& entry = info.shards[s];
     if (!owned[s]) {
-      check_shard_file(shard_dir, entry, manifest);
+      check_shard_present(shard_dir, entry);
       continue;
     }
     const ShardData* data = nullptr;

@@ -114,6 +114,10 @@ ShardImageBytes load_verified_shard(const std::string& dir, const ShardEntry& en
   return image;
 }
 
+void check_shard_present(const std::string& dir, const ShardEntry& entry) {
+  existing_shard_path(dir, entry);
+}
+
 void check_shard_file(const std::string& dir, const ShardEntry& entry, const Manifest& manifest) {
   const std::string path = existing_shard_path(dir, entry);
   check_shard_sha256(path, sha256_file_hex(path), entry, manifest);

@@ -46,7 +46,12 @@ ShardImageBytes load_verified_shard(const std::string& dir, const ShardEntry& en
                                     const Manifest& manifest, const DataKeys* keys);
 
 // What a reader without the shard's contents can check: the file exists and its SHA-256 equals
-// the manifest's (used for the shards a rank does not own, and by `galien verify` with no key).
+// the manifest's (`galien verify` with no key).
 void check_shard_file(const std::string& dir, const ShardEntry& entry, const Manifest& manifest);
+
+// The shard is where the manifest says: what a rank checks of the shards other ranks read (each
+// is verified by the rank that reads it, before it reads a byte; an error on any rank stops them
+// all), so a job hashes each shard once per reader, not once per rank.
+void check_shard_present(const std::string& dir, const ShardEntry& entry);
 
 }  // namespace galien

@@ -82,17 +82,19 @@ TEST_F(EncryptedTraining, ShardsAreEncryptedAndVerifyWithTheKey) {
   EXPECT_CONTAINS(without_key.text, "not authenticated (no --key)");
 }
 
+// The shard of rank 1: only rank 1 verifies it (rank 0 checks that it exists), and rank 1's
+// error stops rank 0 too, before any step.
 TEST_F(EncryptedTraining, FlippedByteStopsTrainingBeforeStepOneNamingTheShard) {
-  const std::string shard = encrypted_dir() + "/train-00000.h5.enc";
+  const std::string shard = encrypted_dir() + "/train-00001.h5.enc";
   flip_byte(shard, fs::file_size(shard) / 2);
   Output out = launch(encrypted_dir(), key(), "flipped");
   EXPECT_NE(out.code, 0) << out.text;
-  EXPECT_CONTAINS(out.text, "train-00000.h5.enc");
+  EXPECT_CONTAINS(out.text, "train-00001.h5.enc");
   EXPECT_CONTAINS(out.text, "authentication failed");
   EXPECT_FALSE(trained("flipped"));
   Output verify = run("verify " + encrypted_dir() + " --key " + key());
   EXPECT_EQ(verify.code, 2) << verify.text;
-  EXPECT_CONTAINS(verify.text, "train-00000.h5.enc: authentication failed");
+  EXPECT_CONTAINS(verify.text, "train-00001.h5.enc: authentication failed");
 }
 
 // Another key fails at the first check, the manifest's HMAC, which names both key ids.

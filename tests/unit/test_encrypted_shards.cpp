@@ -371,15 +371,19 @@ TEST(RankShardsEncrypted, FlippedByteFailsOnEveryRankNamingTheShard) {
   const std::string shard = dir + "/train-00001.h5.enc";
   flip_byte(shard, fs::file_size(shard) / 2);
   const Manifest manifest = load_manifest(dir, &d.keys);
-  // Rank 1 owns the shard and decrypts it; rank 0 checks it against the authenticated SHA-256.
-  for (int rank = 0; rank < 2; ++rank) {
-    std::string message =
-        user_error_of([&] { RankShards(dir, manifest, "train", 2, rank, &d.keys); });
-    EXPECT_CONTAINS(message, "train-00001.h5.enc");
-    EXPECT_CONTAINS(message, "authentication failed");
-  }
-  EXPECT_CONTAINS(user_error_of([&] { RankShards(dir, manifest, "train", 2, 1, &d.keys); }),
-                  "SHA-256 differs from manifest.json's");
+  // Rank 1 owns the shard and decrypts it: the tag fails, naming the shard. Rank 0 reads only
+  // its own shard and checks that rank 1's exists; rank 1's error stops the job (an error on
+  // any rank stops every rank: EncryptedTraining.FlippedByteStopsTrainingBeforeStepOne...).
+  const std::string message =
+      user_error_of([&] { RankShards(dir, manifest, "train", 2, 1, &d.keys); });
+  EXPECT_CONTAINS(message, "train-00001.h5.enc");
+  EXPECT_CONTAINS(message, "authentication failed");
+  EXPECT_CONTAINS(message, "SHA-256 differs from manifest.json's");
+  EXPECT_NO_THROW(RankShards(dir, manifest, "train", 2, 0, &d.keys));
+  fs::rename(shard, shard + ".moved");
+  EXPECT_CONTAINS(user_error_of([&] { RankShards(dir, manifest, "train", 2, 0, &d.keys); }),
+                  "train-00001.h5.enc listed in manifest.json is missing");
+  fs::rename(shard + ".moved", shard);
   EXPECT_NO_THROW(RankShards(dir, manifest, "val", 2, 1, &d.keys));
 }
 
@@ -487,9 +491,9 @@ TEST(RankShardsEncrypted, PlainShardsKeepWorkingWithoutKey) {
   const Manifest manifest = load_manifest(d.plain.shard_dir);
   RankShards shards(d.plain.shard_dir, manifest, "train", 2, 0);
   EXPECT_EQ(shards.num_features(), 30);
-  flip_byte(d.plain.shard_dir + "/train-00001.h5", 1000);
+  flip_byte(d.plain.shard_dir + "/train-00001.h5", 1000);  // rank 1's shard, verified by rank 1
   std::string message =
-      user_error_of([&] { RankShards(d.plain.shard_dir, manifest, "train", 2, 0); });
+      user_error_of([&] { RankShards(d.plain.shard_dir, manifest, "train", 2, 1); });
   EXPECT_CONTAINS(message, "train-00001.h5");
   EXPECT_CONTAINS(message, "corrupted or was modified");
 }
