@@ -1,5 +1,6 @@
 // DICOM series as samples: one sample per series, its patient from PatientID (pseudonymised
-// inside the scan, as soon as it is read) or from data.images.patient_map.
+// inside the scan, as soon as it is read), from data.images.patient_map, or, with
+// data.images.join_column, from the data.csv rows that name the series by folder or file.
 #include <algorithm>
 #include <filesystem>
 #include <map>

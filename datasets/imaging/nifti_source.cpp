@@ -2,7 +2,8 @@
 //   imagesTr/<case>.nii.gz            (MSD; one file per case, 4D for several modalities)
 //   imagesTr/<case>_0000.nii.gz, ...  (nnU-Net; one file per channel)
 //   labelsTr/<case>.nii.gz            (segmentation mask; optional folder)
-// The case name is the patient key, pseudonymised at once; so errors never show a case's file
+// The case name is the patient key, pseudonymised at once (with data.images.join_column the
+// patient is that of the data.csv rows naming the case); so errors never show a case's file
 // names: a case is named by its rank in file name order ("case 5 of 210 in .../imagesTr").
 #include <algorithm>
 #include <cmath>
@@ -34,6 +35,12 @@ std::string stem(const std::string& name) {
     }
   }
   return "";
+}
+
+// nnU-Net's per-channel file names: "<case>_0000" is channel 0 of <case>.
+const std::regex& channel_suffix() {
+  static const std::regex suffix("(.+)_(\\d{4})");
+  return suffix;
 }
 
 std::string orientation_text(const std::string& code) {
@@ -116,9 +123,8 @@ class NiftiSource : public ImageSource {
     std::string name = stem(file);
     if (name.empty()) name = file;  // no .nii/.nii.gz: a case name after a folder
     if (auto it = index_.find(name); it != index_.end()) return {it->second};
-    static const std::regex channel_suffix("(.+)_(\\d{4})");
     std::smatch m;
-    if (!stem(file).empty() && std::regex_match(name, m, channel_suffix)) {
+    if (!stem(file).empty() && std::regex_match(name, m, channel_suffix())) {
       if (auto it = index_.find(m[1].str()); it != index_.end()) return {it->second};
     }
     return {};
@@ -188,7 +194,6 @@ class NiftiSource : public ImageSource {
 };
 
 std::map<std::string, Case> find_cases(const fs::path& images) {
-  static const std::regex channel_suffix("(.+)_(\\d{4})");
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(images)) {
     std::string name = entry.path().filename().string();
@@ -202,7 +207,7 @@ std::map<std::string, Case> find_cases(const fs::path& images) {
   std::smatch m;
   for (const fs::path& file : files) {
     std::string s = stem(file.filename().string());
-    std::string name = std::regex_match(s, m, channel_suffix) ? m[1].str() : s;
+    std::string name = std::regex_match(s, m, channel_suffix()) ? m[1].str() : s;
     cases[name].channels.push_back(file.string());
   }
   return cases;
