@@ -279,15 +279,20 @@ std::vector<DicomSeries> group_series(const std::string& root,
   const ScanFiles scan{root, files.size()};
   std::map<std::string, std::size_t> index;  // SeriesInstanceUID: in memory only
   std::vector<std::vector<Slice>> groups;
+  std::vector<std::string> uids;  // of each group
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::string uid;
     Slice slice = read_slice(files[i], i, scan, patient_key, extra, uid);
     auto [it, inserted] = index.emplace(uid, groups.size());
-    if (inserted) groups.emplace_back();
+    if (inserted) {
+      groups.emplace_back();
+      uids.push_back(uid);
+    }
     groups[it->second].push_back(std::move(slice));
   }
   std::vector<DicomSeries> series;
-  for (std::vector<Slice>& slices : groups) {
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    std::vector<Slice>& slices = groups[g];
     name_slices(slices, scan);
     check_series(slices);
     order_slices(slices);
@@ -295,6 +300,7 @@ std::vector<DicomSeries> group_series(const std::string& root,
     s.pseudonym = slices.front().pseudonym;
     s.rows = slices.front().rows;
     s.columns = slices.front().columns;
+    s.uid = std::move(uids[g]);
     for (const Slice& slice : slices) {
       s.files.push_back(slice.file);
       s.shown.push_back(slice.shown);

@@ -30,6 +30,9 @@ struct DicomSeries {
   // "'a/<redacted>/3.dcm' under data.images.path". No raw identifier is kept.
   std::vector<std::string> shown;
   std::int64_t rows = 0, columns = 0, frames = 0;
+  // SeriesInstanceUID, kept in memory for data.images.join_column only (a table may name a series
+  // by it); like every UID, never written, logged or put in a message.
+  std::string uid;
 };
 
 // Turns a file's patient key into its pseudonym. `patient_id` is the file's PatientID value

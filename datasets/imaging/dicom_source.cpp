@@ -52,9 +52,11 @@ class DicomSource : public ImageSource {
     return loaded;
   }
 
-  // The series of a file, or every series with a file below a folder (relative paths).
+  // The series of a file, or every series with a file below a folder (relative paths); else
+  // the series of that SeriesInstanceUID (annotation tables often name series by UID).
   std::vector<std::size_t> items_named(const std::string& value) const override {
     if (paths_.empty()) index_paths();
+    if (auto it = uids_.find(value); it != uids_.end() && !paths_.count(value)) return {it->second};
     auto it = paths_.find(join_path(value));
     if (it == paths_.end()) return {};
     return std::vector<std::size_t>(it->second.begin(), it->second.end());
@@ -65,6 +67,7 @@ class DicomSource : public ImageSource {
   // paths are those scan_dicom already holds, in memory only.
   void index_paths() const {
     for (std::size_t i = 0; i < series_.size(); ++i) {
+      uids_.emplace(series_[i].uid, i);
       for (const std::string& file : series_[i].files) {
         fs::path path = relative_path(root_, file);
         paths_[path.generic_string()].insert(i);
@@ -78,6 +81,7 @@ class DicomSource : public ImageSource {
   std::vector<DicomSeries> series_;
   std::string root_;
   mutable std::map<std::string, std::set<std::size_t>> paths_;
+  mutable std::map<std::string, std::size_t> uids_;  // SeriesInstanceUID -> series
 };
 
 // Folder (relative to data.images.path) -> patient key, from a CSV with columns path,

@@ -161,7 +161,8 @@ ImageSamples join_by_column(const ImageSource& source, const EncodedTable& table
     GALIEN_USER_ERROR("no row of " << table.source << " names an image under "
                                    << "data.images.path: column '" << column << "' must hold "
                                    << "each row's DICOM folder or file relative to "
-                                   << "data.images.path, or its NIfTI case name "
+                                   << "data.images.path (or its SeriesInstanceUID), or its "
+                                   << "NIfTI case name "
                                    << "(docs/imaging.md, \"Joining a clinical table\")");
   }
   const auto unused = static_cast<std::int64_t>(source.items.size() - first_row.size());

@@ -45,7 +45,8 @@ class ImageSource {
   // different sizes). Default: load() without its voxels; NIfTI reads the headers only.
   virtual LoadedImage geometry(std::size_t item) const;
   // data.images.join_column: the items one table cell names (DICOM: every series with a file at
-  // or under that path relative to data.images.path; NIfTI: the case of that name or file name).
+  // or under that path relative to data.images.path, else the series of that SeriesInstanceUID;
+  // NIfTI: the case of that name or file name).
   // `value` is raw and may hold an identifier: it is never stored or printed; a malformed one is
   // a UserError giving the reason only, which the caller prefixes with FILE:LINE and the column.
   // Default: UserError (the format has no names to join on).

@@ -2,6 +2,8 @@
 // image (a NIfTI case, a DICOM folder or file). Each row is a sample with its own label; the
 // split groups by the row's patient; the names (case names, folders after the patient) are
 // matched in memory and reach no output, log or error message.
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -216,6 +218,65 @@ TEST(ImagingJoin, DicomRowsNameTheirSeriesByFolderOrFileAndTheRowGivesThePatient
     EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
     EXPECT_EQ(log.find(secret), std::string::npos) << secret;
   }
+}
+
+// The SeriesInstanceUID of a DICOM file, read with DCMTK as a user's annotation tool would.
+std::string series_uid_of(const std::string& file) {
+  DcmFileFormat dicom;
+  EXPECT_TRUE(dicom.loadFile(file.c_str()).good()) << file;
+  OFString uid;
+  EXPECT_TRUE(dicom.getDataset()->findAndGetOFString(DCM_SeriesInstanceUID, uid).good()) << file;
+  return uid.c_str();
+}
+
+TEST(ImagingJoin, DicomRowsMayNameTheirSeriesBySeriesInstanceUid) {
+  const std::string dir = scratch("join_dicom_uid");
+  const std::string root = dicom_export(dir);
+  const std::string uid0 = series_uid_of(root + "/site/DUPONT_JEANNE/ct/p0_file1.dcm");
+  const std::string uid1 = series_uid_of(root + "/site/MARTIN_PAUL/ct/p1_file1.dcm");
+  ASSERT_NE(uid0, uid1);
+  // Annotation tables (TCIA's, LIDC's) name series by UID; a path and a UID may be mixed.
+  const std::string table = "subject,image,size_mm,outcome\n"
+                            "S-1001," + uid0 + ",8,yes\n"
+                            "S-1001," + uid0 + ",9,no\n"
+                            "S-2002,site/MARTIN_PAUL/ct,7,yes\n"
+                            "S-2002," + uid1 + ",6,no\n";
+  Config config = joined_config(dir, "dicom", root, table);
+  config.data.image_shape = {2, 16, 16};
+  config.data.val_fraction = 0;
+  config.data.test_fraction = 0;
+  ShardResult result;
+  const std::string log = captured_log([&] { result = run_shard(config, false); });
+  const Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
+  std::multiset<std::pair<std::string, std::int64_t>> got;
+  std::map<std::string, std::set<float>> voxels_of;
+  for (const Sample& s : written_samples(result, 2 * 16 * 16)) {
+    got.insert({s.pseudonym, s.label});
+    voxels_of[s.pseudonym].insert(s.first_voxel);
+  }
+  EXPECT_EQ(got, (std::multiset<std::pair<std::string, std::int64_t>>{
+                     {pseudonymize("S-1001"), 1}, {pseudonymize("S-1001"), 0},
+                     {pseudonymize("S-2002"), 1}, {pseudonymize("S-2002"), 0}}));
+  EXPECT_EQ(voxels_of[pseudonymize("S-1001")], (std::set<float>{26}));
+  EXPECT_EQ(voxels_of[pseudonymize("S-2002")], (std::set<float>{27}));
+  // A UID identifies a patient's examination: it reaches no shard, manifest, report or log.
+  const std::string bytes = all_output_bytes(config.data.shard_dir);
+  for (const std::string& secret : {uid0, uid1}) {
+    EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret;
+  }
+  // An unknown UID is an unmatched row like an unknown path: named by its line, not its value.
+  Config unknown = joined_config(dir, "dicom", root,
+                                 table + "S-2002," + uid1 + ".99,5,no\n");
+  unknown.data.image_shape = {2, 16, 16};
+  unknown.data.shard_dir = dir + "/shards-unknown";
+  unknown.data.val_fraction = 0;
+  unknown.data.test_fraction = 0;
+  ShardResult partial;
+  const std::string warned = captured_log([&] { partial = run_shard(unknown, false); });
+  EXPECT_EQ(partial.manifest.rejected_rows.at("clinical row without an image"), 1u);
+  EXPECT_NE(warned.find("line(s) 6)"), std::string::npos) << warned;
+  EXPECT_EQ(warned.find(uid1), std::string::npos) << warned;
 }
 
 TEST(ImagingJoin, BadNamesStopWithTheLineAndColumnButNeverTheCell) {
