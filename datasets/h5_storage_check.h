@@ -5,7 +5,7 @@
 // filters, reads a buffer of that size as if it held the whole chunk. A chunk recorded as
 // 2,640 bytes under a 772-byte float type (chunk 66 x 10: 509,520 bytes) made H5Dread read far
 // past its buffer (SEGV in H5VM_memcpyvv, found by fuzz_shard; replayed by test_reliability
-// from tests/fuzz/regressions/shard/segv-H5Dread.h5). Newer HDF5 checks this itself; galien
+// from tests/fuzz/regressions/shard/chunk-smaller-than-type-segv.h5). Newer HDF5 checks this itself; galien
 // checks it for every dataset it reads through HDF5, so such damage is a UserError naming the
 // shard ("copy it again") instead of a crash. Addresses outside the file are refused by HDF5's
 // own driver layer as well; they are checked here too, where it is cheap (see below).
