@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "datasets/h5_handle.h"
+#include "datasets/h5_storage_check.h"
 #include "datasets/shard_images.h"
 
 namespace galien {
@@ -188,6 +189,7 @@ ChunkIndexLookup ChunkIndex::read(hid_t file, hid_t dataset, const char* dataset
       dims_of(rows_set.get()) != std::vector<hsize_t>{n, 3})
     damaged_index(path, name, "not uint64 [num_samples, 3]");
   std::vector<std::uint64_t> rows(static_cast<std::size_t>(n) * 3);
+  if (n > 0) check_dataset_storage(rows_set.get(), index_name, image_size, path);
   if (n > 0 &&
       H5Dread(rows_set.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0)
     damaged_index(path, name, "unreadable");

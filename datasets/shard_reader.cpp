@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "datasets/imaging/float16.h"
+#include "datasets/h5_storage_check.h"
 #include "datasets/pixel_convert.h"
 #include "datasets/shard_images.h"
 
@@ -22,6 +23,7 @@ ShardReader::ShardReader(const std::string& path) : path_(path), data_(read_shar
   file_ = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file_.valid()) GALIEN_USER_ERROR("shard " << path << " cannot be opened again for reading");
   open_datasets();
+  check_pixel_storage(hdf5_file_bytes(file_.get()));  // read_shard checked the file's size
 }
 
 namespace {
@@ -52,6 +54,16 @@ ShardReader::ShardReader(ShardImageBytes file_image, const std::string& path,
   if (!file_.valid()) GALIEN_USER_ERROR("shard " << path << " cannot be opened again for reading");
   open_datasets();
   if (has_image() && read_path != ShardReadPath::kHdf5) open_chunk_index(read_path);
+  check_pixel_storage(memory_.size);
+}
+
+// Pixels read by H5Dread (no chunk index): every chunk of /image and /mask checked once, here,
+// as read_shard checks the datasets it reads (datasets/h5_storage_check.h). The chunk index
+// path needs no such check: ChunkIndex::read checked each chunk's size and place itself.
+void ShardReader::check_pixel_storage(std::uint64_t file_bytes) const {
+  if (!calls_hdf5()) return;
+  if (image_.valid()) check_dataset_storage(image_.get(), "/image", file_bytes, path_);
+  if (mask_.valid()) check_dataset_storage(mask_.get(), "/mask", file_bytes, path_);
 }
 
 void ShardReader::open_datasets() {

@@ -85,6 +85,7 @@ class ShardReader {
  private:
   void open_datasets();
   void open_chunk_index(ShardReadPath read_path);
+  void check_pixel_storage(std::uint64_t file_bytes) const;
   void read_sample(hid_t dataset, hid_t mem_type, std::int64_t i, void* out,
                    const char* name) const;
 

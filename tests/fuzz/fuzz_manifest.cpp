@@ -23,8 +23,26 @@ const galien::DataKeys& keys() {
   return k;
 }
 
+// The identity load_manifest reads before authenticating (datasets/manifest.cpp identity_in):
+// its dataset_salt (64 hex digits) and dataset_id choose the manifest key (format 1.4), so the
+// sidecar is signed with the key the loader will use.
+galien::DatasetIdentity identity_of(const std::string& text) {
+  galien::DatasetIdentity dataset;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return dataset;
+  const auto salt = j.find("dataset_salt");
+  if (salt == j.end() || !salt->is_string()) return dataset;
+  const std::string hex = salt->get<std::string>();
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return dataset;
+  dataset.salt = galien::from_hex(hex);
+  const auto id = j.find("dataset_id");
+  if (id != j.end() && id->is_string()) dataset.id = id->get<std::string>();
+  return dataset;
+}
+
 std::string valid_sidecar(const std::string& text) {
-  auto mac = galien::hmac_sha256(keys().manifest_key(),
+  auto mac = galien::hmac_sha256(keys().manifest_key(identity_of(text)),
                                  reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
   static const char* hex = "0123456789abcdef";
   std::string mac_hex;

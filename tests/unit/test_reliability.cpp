@@ -19,7 +19,9 @@
 #include "datasets/manifest.h"
 #include "datasets/shard.h"
 #include "datasets/shard_output.h"
+#include "datasets/h5_storage_check.h"
 #include "datasets/shard_pipeline.h"
+#include "datasets/shard_reader.h"
 #include "privacy/key_file.h"
 #include "tests/support/test_support.h"
 
@@ -214,6 +216,91 @@ TEST(FuzzRegressions, ShardClaimingMoreSamplesThanItsBytesIsRefused) {
   EXPECT_CONTAINS(message, "shard fuzz.h5 ");
   EXPECT_CONTAINS(message, "the file is damaged or not a galien shard");
   EXPECT_CONTAINS(user_error_of([&] { read_shard(path); }), "shard " + path);
+}
+
+// fuzz_shard: /features with a 772-byte float type over a chunk stored as 2,640 bytes (its real
+// 66 x 10 x 4 bytes). HDF5 1.10.8 read the 509,520 bytes the type promised out of a 2,640-byte
+// buffer: SEGV inside H5Dread. galien now checks every dataset's stored sizes against its
+// shape and type before HDF5 reads it (datasets/h5_storage_check.h), from memory and from disk.
+TEST(FuzzRegressions, ShardWhoseChunkIsSmallerThanItsTypeSaysIsRefusedBeforeHdf5Reads) {
+  const std::string path = regression("shard/chunk-smaller-than-type-segv.h5");
+  std::string bytes = read_file(path);
+  ASSERT_EQ(bytes.size(), 14640u);
+  std::string message =
+      user_error_of([&] { read_shard_image(bytes.data(), bytes.size(), "site-b/train-00000.h5"); });
+  EXPECT_CONTAINS(message, "shard site-b/train-00000.h5 has a damaged dataset /features");
+  EXPECT_CONTAINS(message, "2640 bytes stored for 509520");
+  EXPECT_CONTAINS(message, "copy it again");
+  EXPECT_CONTAINS(user_error_of([&] { read_shard(path); }), "shard " + path + " has a damaged");
+  // The per-sample reader opens through read_shard_image: the same refusal.
+  EXPECT_CONTAINS(user_error_of([&] {
+                    ShardReader reader(std::vector<std::uint8_t>(bytes.begin(), bytes.end()),
+                                       "s.h5");
+                  }),
+                  "shard s.h5 has a damaged dataset /features");
+}
+
+// What the check accepts: every kind of shard galien writes still reads (a regression test of
+// the check itself, beside the shard tests in test_datasets and test_imaging_readers).
+TEST(FuzzRegressions, StorageCheckAcceptsEveryDatasetOfAWrittenShard) {
+  ShardData shard;
+  shard.split = "train";
+  shard.shard_index = 0;
+  shard.num_shards = 1;
+  shard.num_features = 3;
+  for (int i = 0; i < 2500; ++i) {  // /features: three chunks of 1,024 rows, the last partial
+    shard.pseudonyms.push_back(std::string(63, 'a') + "0123456789"[i % 10]);
+    shard.labels.push_back(i % 2);
+    for (int f = 0; f < 3; ++f) shard.features.push_back(static_cast<float>(i * f));
+  }
+  shard.target.assign(2500, 1.5f);
+  std::vector<std::uint8_t> image = shard_file_image(shard, "ok.h5");
+  ShardData back = read_shard_image(image.data(), image.size(), "ok.h5");
+  EXPECT_EQ(back.features, shard.features);
+  EXPECT_EQ(back.target, shard.target);
+  // A copy that lost its last bytes: HDF5 itself refuses it at open (its superblock's end of
+  // file lies past the image), which is why the check may take HDF5's file size as the real one.
+  std::vector<std::uint8_t> cut(image.begin(), image.end() - 8);
+  EXPECT_CONTAINS(user_error_of([&] { read_shard_image(cut.data(), cut.size(), "cut.h5"); }),
+                  "shard cut.h5 does not hold a readable HDF5 file");
+  // Trailing bytes after a file are not truncation.
+  image.push_back(0);
+  EXPECT_EQ(read_shard_image(image.data(), image.size(), "ok.h5").labels, shard.labels);
+}
+
+// The per-sample HDF5 path (no chunk index): every /image and /mask chunk is checked when the
+// reader opens, chunk by chunk with addresses up to kMaxChunksLocated chunks, by stored size
+// above; both kinds of shard still read, gzip included.
+TEST(FuzzRegressions, StorageCheckAcceptsThePerSampleChunksOfAnImageShard) {
+  for (const int samples : {40, static_cast<int>(kMaxChunksLocated) + 20}) {
+    for (const int gzip : {0, 4}) {
+      ShardData shard;
+      shard.split = "train";
+      shard.num_shards = 1;
+      shard.num_features = 1;
+      for (int i = 0; i < samples; ++i) {
+        shard.pseudonyms.push_back(std::string(60, 'b') + std::to_string(1000 + i));
+        shard.labels.push_back(0);
+        shard.features.push_back(0.0f);
+      }
+      shard.images.shape = {1, 2, 3};
+      shard.images.has_mask = true;
+      shard.images.gzip_level = gzip;
+      shard.images.chunk_index = false;
+      shard.images.fill = [](std::int64_t i, void* pixels, std::uint8_t* mask) {
+        for (int k = 0; k < 6; ++k) {
+          static_cast<std::uint8_t*>(pixels)[k] = static_cast<std::uint8_t>(i + k);
+          mask[k] = static_cast<std::uint8_t>(k % 2);
+        }
+        return std::string();
+      };
+      ShardReader reader(shard_file_image(shard, "img.h5"), "img.h5", ShardReadPath::kHdf5);
+      ASSERT_FALSE(reader.uses_chunk_index());
+      std::uint8_t pixels[6] = {};
+      reader.read_image_raw(samples - 1, pixels);
+      EXPECT_EQ(pixels[5], static_cast<std::uint8_t>(samples - 1 + 5)) << samples << " " << gzip;
+    }
+  }
 }
 
 }  // namespace
