@@ -12,16 +12,18 @@
 
 #include "core/config/config.h"
 #include "core/fs.h"
+#include "core/hash.h"
 #include "core/yaml/document.h"
 #include "datasets/imaging/idx.h"
 #include "datasets/imaging/nifti.h"
 #include "datasets/imaging/npz.h"
+#include "datasets/h5_storage_check.h"
 #include "datasets/manifest.h"
 #include "datasets/shard.h"
 #include "datasets/shard_output.h"
-#include "datasets/h5_storage_check.h"
 #include "datasets/shard_pipeline.h"
 #include "datasets/shard_reader.h"
+#include "datasets/shard_store.h"
 #include "privacy/key_file.h"
 #include "tests/support/test_support.h"
 
@@ -269,8 +271,8 @@ TEST(FuzzRegressions, StorageCheckAcceptsEveryDatasetOfAWrittenShard) {
 }
 
 // The per-sample HDF5 path (no chunk index): every /image and /mask chunk is checked when the
-// reader opens, chunk by chunk with addresses up to kMaxChunksLocated chunks, by stored size
-// above; both kinds of shard still read, gzip included.
+// reader opens, each chunk's record up to kMaxChunksLocated chunks, the size HDF5 reports
+// above; shards of both sizes still read, gzip included.
 TEST(FuzzRegressions, StorageCheckAcceptsThePerSampleChunksOfAnImageShard) {
   for (const int samples : {40, static_cast<int>(kMaxChunksLocated) + 20}) {
     for (const int gzip : {0, 4}) {
@@ -300,6 +302,119 @@ TEST(FuzzRegressions, StorageCheckAcceptsThePerSampleChunksOfAnImageShard) {
       reader.read_image_raw(samples - 1, pixels);
       EXPECT_EQ(pixels[5], static_cast<std::uint8_t>(samples - 1 + 5)) << samples << " " << gzip;
     }
+  }
+}
+
+// The bytes of a little-endian unsigned integer, as HDF5's file format stores them.
+std::string le_bytes(std::uint64_t v, int bytes) {
+  std::string out;
+  for (int b = 0; b < bytes; ++b) out += static_cast<char>((v >> (8 * b)) & 0xff);
+  return out;
+}
+
+// `bytes` with its only occurrence of `from` replaced by `to` (same length).
+std::string patched_once(std::string bytes, const std::string& from, const std::string& to) {
+  const std::size_t at = bytes.find(from);
+  EXPECT_NE(at, std::string::npos);
+  EXPECT_EQ(bytes.find(from, at + 1), std::string::npos);
+  if (at != std::string::npos) bytes.replace(at, from.size(), to);
+  return bytes;
+}
+
+// A per-sample image shard (no chunk index): /image [samples, 1, 2, 3] uint8, one chunk each.
+std::string write_per_sample_shard(int samples, const std::string& path) {
+  ShardData shard;
+  shard.split = "train";
+  shard.num_shards = 1;
+  shard.num_features = 1;
+  for (int i = 0; i < samples; ++i) {
+    shard.pseudonyms.push_back(std::string(60, 'c') + std::to_string(1000 + i));
+    shard.labels.push_back(0);
+    shard.features.push_back(0.0f);
+  }
+  shard.images.shape = {1, 2, 3};
+  shard.images.chunk_index = false;
+  shard.images.fill = [](std::int64_t i, void* pixels, std::uint8_t*) {
+    for (int k = 0; k < 6; ++k)
+      static_cast<std::uint8_t*>(pixels)[k] = static_cast<std::uint8_t>(i + k);
+    return std::string();
+  };
+  write_shard(path, shard);
+  return read_file(path);
+}
+
+// The per-sample HDF5 path below and above kMaxChunksLocated chunks (where chunk addresses
+// stop being looked up one by one). Damage is written into the bytes, as one bad block or
+// flipped bit in a copy leaves it (HDF5's API writes no such file); galien writes HDF5's default
+// format, whose object headers and chunk B-tree carry no checksum.
+TEST(FuzzRegressions, PerSampleReaderRefusesChunksLargerThanTheFileBelowAndAboveTheLookupLimit) {
+  const std::string dir = scratch("storage_check_per_sample");
+  for (const int samples : {40, static_cast<int>(kMaxChunksLocated) + 20}) {
+    const std::string path = dir + "/train-" + std::to_string(samples) + ".h5";
+    const std::string intact = write_per_sample_shard(samples, path);
+    {
+      ShardReader reader(path);
+      ASSERT_FALSE(reader.uses_chunk_index());
+      std::uint8_t pixels[6] = {};
+      reader.read_image_raw(samples - 1, pixels);
+      EXPECT_EQ(pixels[5], static_cast<std::uint8_t>(samples - 1 + 5));
+    }
+    // The layout message's chunk shape {1, 1, 2, 3} (+ element size 1) turned into
+    // {1, 1, 2, 300000}: HDF5 would read 600,000 bytes per chunk out of a file of a few KB.
+    std::string chunk_dims, huge_dims;
+    for (std::uint64_t d : {1, 1, 2, 3, 1}) chunk_dims += le_bytes(d, 4);
+    for (std::uint64_t d : {1, 1, 2, 300000, 1}) huge_dims += le_bytes(d, 4);
+    const std::string damaged = patched_once(intact, chunk_dims, huge_dims);
+    write_file_atomic(path, damaged);
+    const std::string message = user_error_of([&] { ShardReader reader(path); });
+    EXPECT_CONTAINS(message, "shard " + path + " has a damaged dataset /image") << samples;
+    // Below the limit the chunk's record (6 bytes) disagrees with its shape (600,000); above it
+    // the shape's size is compared with the file's.
+    EXPECT_CONTAINS(message, samples <= static_cast<int>(kMaxChunksLocated)
+                                 ? "6 bytes stored for 600000"
+                                 : "of 600000 bytes, more than the file's")
+        << samples;
+    EXPECT_CONTAINS(user_error_of([&] {
+                      ShardReader reader(std::vector<std::uint8_t>(damaged.begin(), damaged.end()),
+                                         "mem.h5", ShardReadPath::kHdf5);
+                    }),
+                    "shard mem.h5 has a damaged dataset /image")
+        << samples;
+  }
+}
+
+// A chunk whose recorded size (its B-tree key) is smaller than its shape. HDF5 1.10.8 reads
+// the recorded 3 bytes into a 6-byte buffer and returns the other 3 uninitialised (seen here).
+// Below the limit the check reads each chunk's record and refuses it. Above it, the records are
+// not read (H5Dget_chunk_info and H5Dget_chunk_info_by_coord each walk the index: quadratic,
+// 36 us a chunk at 10,000 chunks; H5Dget_chunk_storage_size gives an unfiltered chunk's shape
+// size, not its record), so what refuses it is what protects every read a job makes: the shard
+// is verified against the manifest's SHA-256 before HDF5 sees a byte (load_verified_shard).
+TEST(FuzzRegressions, ChunkRecordedSmallerThanItsShapeIsRefusedBeforeHdf5ReadsIt) {
+  const std::string dir = scratch("storage_check_record");
+  for (const int samples : {40, static_cast<int>(kMaxChunksLocated) + 20}) {
+    const std::string file = "train-" + std::to_string(samples) + ".h5";
+    const std::string path = dir + "/" + file;
+    const std::string intact = write_per_sample_shard(samples, path);
+    // The last chunk's key: stored size (u32), filter mask (u32), offset on each axis + 1 (u64).
+    std::string key = le_bytes(6, 4) + le_bytes(0, 4) + le_bytes(samples - 1, 8);
+    for (int axis = 0; axis < 4; ++axis) key += le_bytes(0, 8);
+    std::string smaller = key;
+    smaller[0] = 3;
+    write_file_atomic(path, patched_once(intact, key, smaller));
+    if (samples <= static_cast<int>(kMaxChunksLocated)) {
+      const std::string message = user_error_of([&] { ShardReader reader(path); });
+      EXPECT_CONTAINS(message, "shard " + path + " has a damaged dataset /image");
+      EXPECT_CONTAINS(message, "3 bytes stored for 6");
+    }
+    ShardEntry entry;
+    entry.file = file;
+    entry.num_samples = samples;
+    entry.sha256 = sha256_hex(intact);
+    EXPECT_CONTAINS(user_error_of([&] { load_verified_shard(dir, entry, Manifest{}, nullptr); }),
+                    "shard " + path + " has SHA-256 " + sha256_hex(read_file(path)) +
+                        " but manifest.json says " + entry.sha256)
+        << samples;
   }
 }
 
