@@ -164,6 +164,20 @@ TEST(ImagingJoin, NiftiRowsAreSamplesOfTheirPatientWithTheirOwnLabels) {
   }
 }
 
+// What the shards hold, per written sample (pseudonym, label), and each patient's first voxels.
+struct LabelsAndVoxels {
+  std::multiset<std::pair<std::string, std::int64_t>> labels;
+  std::map<std::string, std::set<float>> first_voxels;
+};
+LabelsAndVoxels labels_and_voxels(const ShardResult& result, std::size_t voxels) {
+  LabelsAndVoxels seen;
+  for (const Sample& s : written_samples(result, voxels)) {
+    seen.labels.insert({s.pseudonym, s.label});
+    seen.first_voxels[s.pseudonym].insert(s.first_voxel);
+  }
+  return seen;
+}
+
 // ---------------------------------------------------------------- DICOM: a folder or a file
 
 // The two generated series, each in a folder named after its patient (as research exports do).
@@ -199,19 +213,14 @@ TEST(ImagingJoin, DicomRowsNameTheirSeriesByFolderOrFileAndTheRowGivesThePatient
   EXPECT_EQ(result.manifest.rejected_rows.count("clinical row without an image"), 0u);
   EXPECT_EQ(result.manifest.rejected_rows.count("image without a clinical row"), 0u);
   const Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
-  std::multiset<std::pair<std::string, std::int64_t>> got;
-  std::map<std::string, std::set<float>> voxels_of;
-  for (const Sample& s : written_samples(result, 2 * 16 * 16)) {
-    got.insert({s.pseudonym, s.label});
-    voxels_of[s.pseudonym].insert(s.first_voxel);
-  }
+  const auto [got, voxels_of] = labels_and_voxels(result, 2 * 16 * 16);
   // The patients are the table's subjects, not the files' PatientID.
   EXPECT_EQ(got, (std::multiset<std::pair<std::string, std::int64_t>>{
                      {pseudonymize("S-1001"), 1}, {pseudonymize("S-1001"), 0},
                      {pseudonymize("S-2002"), 1}}));
   // Both rows of S-1001 name the first series (HU 26 after resampling), S-2002 the second.
-  EXPECT_EQ(voxels_of[pseudonymize("S-1001")], (std::set<float>{26}));
-  EXPECT_EQ(voxels_of[pseudonymize("S-2002")], (std::set<float>{27}));
+  EXPECT_EQ(voxels_of.at(pseudonymize("S-1001")), (std::set<float>{26}));
+  EXPECT_EQ(voxels_of.at(pseudonymize("S-2002")), (std::set<float>{27}));
   const std::string bytes = all_output_bytes(config.data.shard_dir);
   for (const char* secret :
        {"DUPONT", "JEANNE", "MARTIN", "PAT-8842", "PAT-9911", "S-1001", "S-2002", "p0_file"}) {
@@ -248,17 +257,12 @@ TEST(ImagingJoin, DicomRowsMayNameTheirSeriesBySeriesInstanceUid) {
   ShardResult result;
   const std::string log = captured_log([&] { result = run_shard(config, false); });
   const Pseudonymizer pseudonymize(load_key_file(config.privacy.key_file));
-  std::multiset<std::pair<std::string, std::int64_t>> got;
-  std::map<std::string, std::set<float>> voxels_of;
-  for (const Sample& s : written_samples(result, 2 * 16 * 16)) {
-    got.insert({s.pseudonym, s.label});
-    voxels_of[s.pseudonym].insert(s.first_voxel);
-  }
+  const auto [got, voxels_of] = labels_and_voxels(result, 2 * 16 * 16);
   EXPECT_EQ(got, (std::multiset<std::pair<std::string, std::int64_t>>{
                      {pseudonymize("S-1001"), 1}, {pseudonymize("S-1001"), 0},
                      {pseudonymize("S-2002"), 1}, {pseudonymize("S-2002"), 0}}));
-  EXPECT_EQ(voxels_of[pseudonymize("S-1001")], (std::set<float>{26}));
-  EXPECT_EQ(voxels_of[pseudonymize("S-2002")], (std::set<float>{27}));
+  EXPECT_EQ(voxels_of.at(pseudonymize("S-1001")), (std::set<float>{26}));
+  EXPECT_EQ(voxels_of.at(pseudonymize("S-2002")), (std::set<float>{27}));
   // A UID identifies a patient's examination: it reaches no shard, manifest, report or log.
   const std::string bytes = all_output_bytes(config.data.shard_dir);
   for (const std::string& secret : {uid0, uid1}) {

@@ -270,32 +270,39 @@ TEST(FuzzRegressions, StorageCheckAcceptsEveryDatasetOfAWrittenShard) {
   EXPECT_EQ(read_shard_image(image.data(), image.size(), "ok.h5").labels, shard.labels);
 }
 
+// A per-sample image shard (no chunk index): /image [samples, 1, 2, 3] uint8, one chunk a
+// sample, pixel k of sample i = i + k (and with a mask, a /mask alike).
+ShardData per_sample_shard(int samples, int gzip_level, bool mask) {
+  ShardData shard;
+  shard.split = "train";
+  shard.num_shards = 1;
+  shard.num_features = 1;
+  for (int i = 0; i < samples; ++i) {
+    shard.pseudonyms.push_back(std::string(60, 'b') + std::to_string(1000 + i));
+    shard.labels.push_back(0);
+    shard.features.push_back(0.0f);
+  }
+  shard.images.shape = {1, 2, 3};
+  shard.images.has_mask = mask;
+  shard.images.gzip_level = gzip_level;
+  shard.images.chunk_index = false;
+  shard.images.fill = [mask](std::int64_t i, void* pixels, std::uint8_t* mask_out) {
+    for (int k = 0; k < 6; ++k) {
+      static_cast<std::uint8_t*>(pixels)[k] = static_cast<std::uint8_t>(i + k);
+      if (mask) mask_out[k] = static_cast<std::uint8_t>(k % 2);
+    }
+    return std::string();
+  };
+  return shard;
+}
+
 // The per-sample HDF5 path (no chunk index): every /image and /mask chunk is checked when the
 // reader opens, each chunk's record up to kMaxChunksLocated chunks, the size HDF5 reports
 // above; shards of both sizes still read, gzip included.
 TEST(FuzzRegressions, StorageCheckAcceptsThePerSampleChunksOfAnImageShard) {
   for (const int samples : {40, static_cast<int>(kMaxChunksLocated) + 20}) {
     for (const int gzip : {0, 4}) {
-      ShardData shard;
-      shard.split = "train";
-      shard.num_shards = 1;
-      shard.num_features = 1;
-      for (int i = 0; i < samples; ++i) {
-        shard.pseudonyms.push_back(std::string(60, 'b') + std::to_string(1000 + i));
-        shard.labels.push_back(0);
-        shard.features.push_back(0.0f);
-      }
-      shard.images.shape = {1, 2, 3};
-      shard.images.has_mask = true;
-      shard.images.gzip_level = gzip;
-      shard.images.chunk_index = false;
-      shard.images.fill = [](std::int64_t i, void* pixels, std::uint8_t* mask) {
-        for (int k = 0; k < 6; ++k) {
-          static_cast<std::uint8_t*>(pixels)[k] = static_cast<std::uint8_t>(i + k);
-          mask[k] = static_cast<std::uint8_t>(k % 2);
-        }
-        return std::string();
-      };
+      const ShardData shard = per_sample_shard(samples, gzip, true);
       ShardReader reader(shard_file_image(shard, "img.h5"), "img.h5", ShardReadPath::kHdf5);
       ASSERT_FALSE(reader.uses_chunk_index());
       std::uint8_t pixels[6] = {};
@@ -321,24 +328,9 @@ std::string patched_once(std::string bytes, const std::string& from, const std::
   return bytes;
 }
 
-// A per-sample image shard (no chunk index): /image [samples, 1, 2, 3] uint8, one chunk each.
+// per_sample_shard (no gzip, no mask) written to `path`; returns its bytes.
 std::string write_per_sample_shard(int samples, const std::string& path) {
-  ShardData shard;
-  shard.split = "train";
-  shard.num_shards = 1;
-  shard.num_features = 1;
-  for (int i = 0; i < samples; ++i) {
-    shard.pseudonyms.push_back(std::string(60, 'c') + std::to_string(1000 + i));
-    shard.labels.push_back(0);
-    shard.features.push_back(0.0f);
-  }
-  shard.images.shape = {1, 2, 3};
-  shard.images.chunk_index = false;
-  shard.images.fill = [](std::int64_t i, void* pixels, std::uint8_t*) {
-    for (int k = 0; k < 6; ++k)
-      static_cast<std::uint8_t*>(pixels)[k] = static_cast<std::uint8_t>(i + k);
-    return std::string();
-  };
+  const ShardData shard = per_sample_shard(samples, 0, false);
   write_shard(path, shard);
   return read_file(path);
 }
