@@ -14,6 +14,7 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -39,6 +40,52 @@ train_args = common + ["trainer.epochs=6", "trainer.batch_size=16", "model.dropo
 def train(run_dir, log):
     return start(mpirun_prefix(2) + [GALIEN, "train", CONFIG, *train_args,
                                      "trainer.run_dir=" + run_dir], log)
+
+
+# galien frames (trainers/loop/trainer.cpp, checkpoint.h, evaluate.h) -> phase, first match wins.
+PHASES = [("checkpoint write", ("save_checkpoint", "serialize_checkpoint", "write_file_atomic",
+                                "write_pending_best", "save_model_checkpoint")),
+          ("evaluation", ("evaluate_split", "end_of_epoch")),
+          ("start-up", ("set_up", "resume_if_asked", "RankShards", "load_shard", "ompi_mpi_init",
+                        "load_config", "check_ranks_agree")),
+          ("training step", ("train_epoch",)),
+          ("finish", ("Run::finish", "write_predictions", "append_final_metrics"))]
+
+
+def phase_of(stack):
+    """The phase a main-thread stack is in, plus ", in MPI_Allreduce" (or another MPI call)."""
+    phase = next((name for name, marks in PHASES if any(m in stack for m in marks)), "other")
+    for mpi in ("PMPI_Allreduce", "PMPI_Bcast", "PMPI_Barrier", "PMPI_Allgather", "PMPI_"):
+        if mpi in stack:
+            phase += ", in " + mpi[1:].rstrip("_") if mpi != "PMPI_" else ", in MPI"
+            break
+    return phase
+
+
+def mpi_rank_of(pid):
+    """OMPI_COMM_WORLD_RANK from the process's environment, or None."""
+    try:
+        env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+    except OSError:
+        return None
+    for entry in env:
+        if entry.startswith(b"OMPI_COMM_WORLD_RANK="):
+            return int(entry.split(b"=", 1)[1])
+    return None
+
+
+def kill_and_name_phase(pid):
+    """SIGKILLs `pid` where it stands; returns the phase it was in (see the docstring)."""
+    if shutil.which("gdb"):
+        r = subprocess.run(["gdb", "-batch", "-nx", "-p", str(pid), "-ex", "thread 1",
+                            "-ex", "bt 60", "-ex", "kill"], capture_output=True, text=True,
+                           timeout=120)
+        if os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z":
+            os.kill(pid, signal.SIGKILL)  # gdb could not attach: plain kill
+            return "unknown (gdb did not attach)"
+        return phase_of("\n".join(l for l in r.stdout.splitlines() if l.startswith("#")))
+    os.kill(pid, signal.SIGKILL)
+    return "unknown"
 
 
 def final_state(run_dir):
@@ -68,7 +115,8 @@ for trial in range(TRIALS):
         rows.append({"trial": trial, "delay_s": round(delay, 2), "note": "finished before the kill"})
         continue
     victim = rng.choice(ranks)
-    os.kill(victim, signal.SIGKILL)
+    victim_rank = mpi_rank_of(victim)
+    phase = kill_and_name_phase(victim)
     killed = time.monotonic()
     code = wait(p, 120)
     exit_s = time.monotonic() - killed
@@ -82,7 +130,8 @@ for trial in range(TRIALS):
     if code2 == 0:
         sha, metrics = final_state(run_dir)
         same = sha == ref_sha and metrics == ref_metrics
-    row = {"trial": trial, "delay_s": round(delay, 2), "exit_code": code,
+    row = {"trial": trial, "delay_s": round(delay, 2), "victim_rank": victim_rank,
+           "phase": phase, "exit_code": code,
            "seconds_to_exit": None if code is None else round(exit_s, 2),
            "ranks_left_running": len(leftover), "checkpoint_before_kill": had_checkpoint,
            "resume_exit_code": code2, "final_equal_to_uninterrupted": same}
@@ -91,7 +140,10 @@ for trial in range(TRIALS):
 
 done = [r for r in rows if "exit_code" in r]
 worst = max((r["seconds_to_exit"] or 1e9) for r in done) if done else None
-summary = {"trials": len(done), "worst_seconds_to_exit": worst,
+phases = {}
+for r in done:
+    phases[r["phase"]] = phases.get(r["phase"], 0) + 1
+summary = {"trials": len(done), "worst_seconds_to_exit": worst, "phases": phases,
            "all_resumed_equal": all(r["final_equal_to_uninterrupted"] for r in done),
            "uninterrupted_s": round(duration, 1)}
 print(summary)
