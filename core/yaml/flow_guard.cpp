@@ -12,6 +12,12 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
   int block_indent = -1;     // inside a block scalar: lines indented more than this
   int line_indent = 0;       // indentation of the current line
   bool at_line_start = true;
+  // A plain value at depth 0 ran to the end of its line: yaml-cpp reads the next non-blank line
+  // as more of it (a multi-line plain scalar), brackets and quotes included, unless a comment
+  // line ends it first. "b\n{\n#\n," is the scalar "b {", a comment, then a ',' where a value
+  // starts (yaml-cpp looped; fuzz_slurm_profile, 2026-12-07): that '{' opens nothing.
+  bool plain_open = false;
+  bool continues_plain = false;  // this line's first token is such a continuation
   const std::size_t n = text.size();
   auto advance = [&](std::size_t& i) {
     if (text[i] == '\n') {
@@ -24,6 +30,23 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       ++column;
     }
     ++i;
+  };
+  // A plain value: runs to the end of the line at depth 0 (its commas are its own), or to the
+  // next flow indicator inside brackets. ": " and " #" end it too.
+  auto plain_value = [&](std::size_t& i) {
+    node_start = false;
+    while (i < n && text[i] != '\n') {
+      const char p = text[i];
+      if (depth > 0 && (p == ',' || p == ']' || p == '}')) break;
+      if (p == ':' && (i + 1 >= n || text[i + 1] == ' ' || text[i + 1] == '\n' ||
+                       (depth > 0 && (text[i + 1] == ',' || text[i + 1] == ']' ||
+                                      text[i + 1] == '}')))) {
+        break;
+      }
+      if (p == ' ' && i + 1 < n && text[i + 1] == '#') break;
+      advance(i);
+    }
+    plain_open = depth == 0 && (i >= n || text[i] == '\n');
   };
   for (std::size_t i = 0; i < n;) {
     const char c = text[i];
@@ -42,6 +65,7 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       line_indent = indent;
       while (i < n && text[i] == ' ') advance(i);
       at_line_start = false;
+      continues_plain = plain_open && depth == 0 && !blank;
       continue;
     }
     if (c == '\n') {
@@ -54,15 +78,24 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
     }
     if (c == '#') {  // only after a blank or at a line start (this loop skips blanks)
       while (i < n && text[i] != '\n') advance(i);
+      plain_open = false;
+      continues_plain = false;
       continue;
     }
     if (c == ',') {
       if (depth == 0 && (node_start || after_quote)) return TextPosition{line, column};
+      continues_plain = false;
       after_quote = false;
       node_start = depth > 0;
       advance(i);
       continue;
     }
+    if (continues_plain) {  // more of the previous line's plain value
+      continues_plain = false;
+      plain_value(i);
+      continue;
+    }
+    plain_open = false;
     // Tags (!t), anchors (&a) and aliases (*a) are tokens of their own, even right after a
     // closed [...] ("[8,4]!t, x" made yaml-cpp loop too): skip them, keeping the state.
     if ((c == '!' || c == '&' || c == '*') && (node_start || after_quote)) {
@@ -145,20 +178,7 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       advance(i);
       continue;
     }
-    // A plain value: runs to the end of the line at depth 0 (its commas are its own), or to the
-    // next flow indicator inside brackets. ": " and " #" end it too.
-    node_start = false;
-    while (i < n && text[i] != '\n') {
-      const char p = text[i];
-      if (depth > 0 && (p == ',' || p == ']' || p == '}')) break;
-      if (p == ':' && (i + 1 >= n || text[i + 1] == ' ' || text[i + 1] == '\n' ||
-                       (depth > 0 && (text[i + 1] == ',' || text[i + 1] == ']' ||
-                                      text[i + 1] == '}')))) {
-        break;
-      }
-      if (p == ' ' && i + 1 < n && text[i + 1] == '#') break;
-      advance(i);
-    }
+    plain_value(i);
   }
   return std::nullopt;
 }

@@ -208,6 +208,27 @@ TEST(FuzzRegressions, SlurmProfileWithAStrayCommaIsRefusedInsteadOfHanging) {
   EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }), path + ":6:1");
 }
 
+// fuzz_slurm_profile, 2026-12-07 (a fifth yaml-cpp hang): a plain value continued on the next
+// line by a '{' or '[' ("b\n{"), then a comment line, then a ','. yaml-cpp reads the '{' as more
+// of the plain value, so the ',' starts a value at depth 0 and it loops; the guard took the '{'
+// for a flow mapping and let the ',' through. Reduced from the fuzzer's input (kept in
+// tests/fuzz/regressions/slurm_profile/hang-comment-ends-multiline-plain.yaml).
+TEST(FuzzRegressions, CommaAfterAPlainValueContinuedByABracketIsRefusedInsteadOfHanging) {
+  const std::string path = regression("slurm_profile/hang-comment-ends-multiline-plain.yaml");
+  EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }), path + ":6:2");
+  for (const char* text : {"b\n{\n#\n,", "b\n[\n#\n,", "- b\n  {x\n#\n, y", "b\n\n{\n# c\n, d",
+                           "b\n'x\n#\n,"}) {
+    EXPECT_CONTAINS(user_error_of([&] { yaml::parse(text, "p.yaml"); }), "',' outside [...] or {...}")
+        << text;
+  }
+  // What stays accepted: flow collections over lines (a leading ',' inside one included) and a
+  // key after a plain value.
+  for (const char* text : {"a: [1, 2]\nb: {c: 1, d: 2}\n", "a:\n  - [1,\n     2]\n",
+                           "x: [\n  1\n  , 2\n]\n", "name: a, b\nc: d\n"}) {
+    EXPECT_NO_THROW(yaml::parse(text, "p.yaml")) << text;
+  }
+}
+
 // fuzz_shard: a header whose num_samples said 2^62 threw std::length_error from a vector resize
 // (no message naming the shard). Both the file path and the in-memory path refuse it now.
 TEST(FuzzRegressions, ShardClaimingMoreSamplesThanItsBytesIsRefused) {
