@@ -1,8 +1,9 @@
 // A guard in front of yaml-cpp 0.7 (Debian 12's): its parser never returns on a ',' in block
 // context where a value should start — ", x" as a document, "- 1\n, 2", or '"1", "0"' (an
 // override such as data.classes="1", "0" as typed on a command line), "[1], 2" or
-// "[8,4]!t, x" (after a closed [...], with or without a tag). Found by fuzzing
-// (tests/fuzz/regressions/config/). Such a ',' is not valid YAML either (a plain value cannot
+// "[8,4]!t, x" (after a closed [...], with or without a tag), or "b\n{\n#\n," (a plain value
+// continued by a bracket on the next line, then a comment: the ',' starts a value). Found by
+// fuzzing (tests/fuzz/regressions/config/ and slurm_profile/). Such a ',' is not valid YAML either (a plain value cannot
 // start with ',', and a quoted one ends at its quote), so galien refuses it by position before
 // yaml-cpp sees the text.
 #pragma once
