@@ -54,14 +54,19 @@ Node parse_source(const std::string& text, std::shared_ptr<const Source> source)
         .fail("a control character (a byte below 0x20 other than tab and line end); YAML "
               "text must be printable: is this a binary file, or was it damaged in a copy?");
   }
-  if (std::optional<TextPosition> at = stray_flow_comma(text)) {
+  if (std::optional<LoopHazard> hazard = yaml_cpp_loop_hazard(text)) {
     // yaml-cpp 0.7 would never return on this text (core/yaml/flow_guard.h).
     YAML::Mark mark;
-    mark.line = at->line;
-    mark.column = at->column;
+    mark.line = hazard->at.line;
+    mark.column = hazard->at.column;
+    if (hazard->kind == LoopHazard::Kind::kStrayComma) {
+      Node(source, YAML::Node(), "", mark)
+          .fail("YAML syntax error: ',' outside [...] or {...}; a list is written [a, b] or one "
+                "'- item' per line, and text with commas is quoted: 'a, b'");
+    }
     Node(source, YAML::Node(), "", mark)
-        .fail("YAML syntax error: ',' outside [...] or {...}; a list is written [a, b] or one "
-              "'- item' per line, and text with commas is quoted: 'a, b'");
+        .fail("YAML syntax error: text after a quoted value or a closed [...] / {...} on its "
+              "line; quote the whole value ('a b'), or start a new line");
   }
   try {
     documents = YAML::LoadAll(text);

@@ -4,11 +4,13 @@
 
 namespace galien::yaml {
 
-std::optional<TextPosition> stray_flow_comma(const std::string& text) {
+std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
+  using Kind = LoopHazard::Kind;
   int line = 0, column = 0;
   int depth = 0;             // open [ and {
   bool node_start = true;    // the next non-blank character starts a value (or key)
   bool after_quote = false;  // a quoted value or a [...] / {...} just closed
+  int closed_line = -1;      // the line where one closed at depth 0
   int block_indent = -1;     // inside a block scalar: lines indented more than this
   int line_indent = 0;       // indentation of the current line
   bool at_line_start = true;
@@ -83,13 +85,16 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       continue;
     }
     if (c == ',') {
-      if (depth == 0 && (node_start || after_quote)) return TextPosition{line, column};
+      if (depth == 0 && (node_start || after_quote))
+        return LoopHazard{Kind::kStrayComma, {line, column}};
       continues_plain = false;
       after_quote = false;
       node_start = depth > 0;
       advance(i);
       continue;
     }
+    if (after_quote && depth == 0 && line == closed_line && c != ':')
+      return LoopHazard{Kind::kTextAfterClosedValue, {line, column}};
     if (continues_plain) {  // more of the previous line's plain value
       continues_plain = false;
       plain_value(i);
@@ -107,6 +112,7 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       if (c == '*') {
         after_quote = true;
         node_start = false;
+        if (depth == 0) closed_line = line;
       }
       continue;
     }
@@ -136,6 +142,7 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       at_line_start = false;
       after_quote = true;
       node_start = false;
+      if (depth == 0) closed_line = line;
       continue;
     }
     if (c == '[' || c == '{') {
@@ -150,6 +157,7 @@ std::optional<TextPosition> stray_flow_comma(const std::string& text) {
       --depth;
       node_start = false;
       after_quote = depth == 0;
+      if (depth == 0) closed_line = line;
       advance(i);
       continue;
     }

@@ -2,8 +2,9 @@
 // context where a value should start — ", x" as a document, "- 1\n, 2", or '"1", "0"' (an
 // override such as data.classes="1", "0" as typed on a command line), "[1], 2" or
 // "[8,4]!t, x" (after a closed [...], with or without a tag), or "b\n{\n#\n," (a plain value
-// continued by a bracket on the next line, then a comment: the ',' starts a value). Found by
-// fuzzing (tests/fuzz/regressions/config/ and slurm_profile/). Such a ',' is not valid YAML either (a plain value cannot
+// continued by a bracket on the next line, then a comment: the ',' starts a value); and with no
+// comma, on text after a closed quoted value or [...] at the top level once a "?" line follows
+// ("''s\n?\n"). Found by fuzzing (tests/fuzz/regressions/config/ and slurm_profile/). Such a ',' is not valid YAML either (a plain value cannot
 // start with ',', and a quoted one ends at its quote), so galien refuses it by position before
 // yaml-cpp sees the text.
 #pragma once
@@ -18,11 +19,25 @@ struct TextPosition {
   int column = 0;  // 0-based
 };
 
-// Where the first ',' outside any [...] or {...} starts a value or follows a quoted value or a
-// closed [...] / {...}, or
-// nullopt. A light scanner: quotes, comments, flow brackets and block scalars (| >) are followed;
-// commas inside plain values ("name: a, b") are left alone.
-std::optional<TextPosition> stray_flow_comma(const std::string& text);
+// Text yaml-cpp 0.7 would loop on, and where it starts.
+struct LoopHazard {
+  enum class Kind {
+    // A ',' outside any [...] or {...} where a value starts, or right after a quoted value or
+    // a closed [...] / {...}.
+    kStrayComma,
+    // At the top level, more text on the line of a closed quoted value, [...] or {...} ("'a' b",
+    // "{a: 1} x", "[8,4]!t"): yaml-cpp loops on it once a "?" line follows (fuzz_slurm_profile,
+    // 2026-12-07: "''s\n?\n"). Not YAML either.
+    kTextAfterClosedValue,
+  };
+  Kind kind;
+  TextPosition at;
+};
+
+// The first such hazard, or nullopt. A light scanner: quotes, comments, flow brackets, block
+// scalars (| >) and multi-line plain values are followed; commas inside plain values
+// ("name: a, b") are left alone.
+std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text);
 
 // Where the first control character (below 0x20 other than tab, line feed and carriage return,
 // or 0x7F) is, or nullopt. YAML text must be printable; yaml-cpp 0.7 also looped on "&1 \0,e"

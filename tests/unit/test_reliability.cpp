@@ -5,6 +5,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -115,18 +116,23 @@ TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
   EXPECT_CONTAINS(message, "',' outside [...] or {...}");
   // After a closed [...], with or without a tag (the fuzzer's second finding).
   EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4], 2", "o"); }), "','");
-  EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4]!t, 2", "o"); }), "','");
-  EXPECT_CONTAINS(user_error_of([] { check_override("published.note=\"a\"\"b\", c", "o"); }), "','");
+  // A tag or a second quote after a closed value is refused where it starts (since the sixth
+  // hang, below: text after a closed value is refused on its own).
+  const std::string after_closed = "text after a quoted value or a closed [...] / {...}";
+  EXPECT_CONTAINS(user_error_of([] { check_override("model.hidden=[8,4]!t, 2", "o"); }),
+                  after_closed);
+  EXPECT_CONTAINS(user_error_of([] { check_override("published.note=\"a\"\"b\", c", "o"); }),
+                  after_closed);
   // Control characters (round 4: "&1 \0,e" looped as well).
   EXPECT_CONTAINS(user_error_of([] { load_config_text(std::string("name: a\n&1\0,e\n", 11), "c.yaml"); }),
                   "c.yaml:2:3: a control character");
   // The inputs the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits them.
-  for (const char* file : {"config/leading-comma-hang.bin", "config/comma-after-flow-hang.bin"}) {
+  for (const char* file : {"config/leading-comma-hang.bin", "config/comma-after-flow-hang.bin",
+                           "config/bracket-after-closed-bracket-hang.bin"}) {
   const std::string input = read_file(regression(file));
-  const std::size_t nul = input.find('\0');
-  ASSERT_NE(nul, std::string::npos);
+  const std::size_t nul = std::min(input.find('\0'), input.size());  // none: all YAML
   std::vector<std::string> overrides;
-  std::istringstream lines(input.substr(nul + 1));
+  std::istringstream lines(nul < input.size() ? input.substr(nul + 1) : "");
   for (std::string line; std::getline(lines, line);) overrides.push_back(line);
   user_error_of([&] { load_config_text(input.substr(0, nul), "fuzz.yaml", overrides); });
   for (const std::string& o : overrides) {
@@ -225,6 +231,25 @@ TEST(FuzzRegressions, CommaAfterAPlainValueContinuedByABracketIsRefusedInsteadOf
   // key after a plain value.
   for (const char* text : {"a: [1, 2]\nb: {c: 1, d: 2}\n", "a:\n  - [1,\n     2]\n",
                            "x: [\n  1\n  , 2\n]\n", "name: a, b\nc: d\n"}) {
+    EXPECT_NO_THROW(yaml::parse(text, "p.yaml")) << text;
+  }
+}
+
+// fuzz_slurm_profile, 2026-12-07 (a sixth yaml-cpp hang, no comma in it): at the top level,
+// text after a closed quoted value, [...] or {...} on its line, then a "?" line (reduced from
+// the fuzzer's 1,116 bytes to "''s\n?\n"). Not YAML; refused where the text starts.
+TEST(FuzzRegressions, TextAfterAClosedValueIsRefusedInsteadOfHanging) {
+  const std::string path = regression("slurm_profile/hang-text-after-quoted-value.yaml");
+  EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }),
+                  "text after a quoted value or a closed [...] / {...}");
+  for (const char* text : {"''s\n?\n", "'a' b\n? c\n: d\n", "{a: 1} x\n?\n", "[a]b\n?\n",
+                           "&a 'b' c\n?\n", "!t 'b' c\n?\n"}) {
+    EXPECT_CONTAINS(user_error_of([&] { yaml::parse(text, "p.yaml"); }),
+                    "p.yaml:1:") << text;
+  }
+  // What stays accepted: a comment or a ':' after a closed value, a closed value alone.
+  for (const char* text : {"'a' # c\n", "'a': b\n", "x: 'a' # c\ny: [1, 2] # d\nz: {a: 1}\n",
+                           "- 'a'\n- [1]\n", "k: \"v\"  \n"}) {
     EXPECT_NO_THROW(yaml::parse(text, "p.yaml")) << text;
   }
 }
