@@ -51,8 +51,9 @@ Node parse_source(const std::string& text, std::shared_ptr<const Source> source)
     mark.line = at->line;
     mark.column = at->column;
     Node(source, YAML::Node(), "", mark)
-        .fail("a control character (a byte below 0x20 other than tab and line end); YAML "
-              "text must be printable: is this a binary file, or was it damaged in a copy?");
+        .fail("a control character (a byte below 0x20 other than tab and line end, or a "
+              "carriage return not followed by a line feed); YAML text must be printable, with "
+              "LF or CRLF line ends: is this a binary file, or was it damaged in a copy?");
   }
   if (std::optional<LoopHazard> hazard = yaml_cpp_loop_hazard(text)) {
     // yaml-cpp 0.7 would never return on this text (core/yaml/flow_guard.h).

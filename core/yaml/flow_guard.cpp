@@ -193,9 +193,12 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
 
 std::optional<TextPosition> control_character(const std::string& text) {
   TextPosition at;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return at;
+    // A CR is a line end only as CRLF: yaml-cpp takes a lone CR for a line break where this
+    // guard sees a blank, and looped on "&\ro," (fuzz_slurm_profile, 2026-12-07).
+    if (c == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n')) return at;
     if (c == '\n') {
       ++at.line;
       at.column = 0;

@@ -39,9 +39,9 @@ struct LoopHazard {
 // ("name: a, b") are left alone.
 std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text);
 
-// Where the first control character (below 0x20 other than tab, line feed and carriage return,
-// or 0x7F) is, or nullopt. YAML text must be printable; yaml-cpp 0.7 also looped on "&1 \0,e"
-// (fuzz_slurm_profile, round 4).
+// Where the first control character (below 0x20 other than tab, line feed and the CR of a CRLF
+// line end, or 0x7F) is, or nullopt. YAML text must be printable; yaml-cpp 0.7 also looped on
+// "&1 \0,e" (fuzz_slurm_profile, round 4) and on a lone CR ("&\ro,", 2026-12-07).
 std::optional<TextPosition> control_character(const std::string& text);
 
 }  // namespace galien::yaml

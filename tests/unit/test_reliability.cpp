@@ -126,6 +126,10 @@ TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
   // Control characters (round 4: "&1 \0,e" looped as well).
   EXPECT_CONTAINS(user_error_of([] { load_config_text(std::string("name: a\n&1\0,e\n", 11), "c.yaml"); }),
                   "c.yaml:2:3: a control character");
+  // A lone carriage return (2026-12-07: "&\ro," looped); CRLF line ends stay accepted.
+  EXPECT_CONTAINS(user_error_of([] { load_config_text("name: a\n&\ro,\n", "c.yaml"); }),
+                  "c.yaml:2:2: a control character");
+  EXPECT_NO_THROW(yaml::parse("a: b\r\nc: [1, 2]\r\n", "crlf.yaml"));
   // The inputs the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits them.
   for (const char* file : {"config/leading-comma-hang.bin", "config/comma-after-flow-hang.bin",
                            "config/bracket-after-closed-bracket-hang.bin"}) {
@@ -252,6 +256,18 @@ TEST(FuzzRegressions, TextAfterAClosedValueIsRefusedInsteadOfHanging) {
                            "- 'a'\n- [1]\n", "k: \"v\"  \n"}) {
     EXPECT_NO_THROW(yaml::parse(text, "p.yaml")) << text;
   }
+}
+
+// Every profile the fuzzer made yaml-cpp loop on (tests/fuzz/regressions/slurm_profile/, one
+// file per hang, including the lone carriage return of 2026-12-07) is refused by position.
+TEST(FuzzRegressions, EverySlurmProfileThatHungYamlCppIsRefused) {
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(regression("slurm_profile"))) {
+    const std::string path = entry.path().string();
+    EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }), path + ":") << path;
+    ++files;
+  }
+  EXPECT_GE(files, 7);
 }
 
 // fuzz_shard: a header whose num_samples said 2^62 threw std::length_error from a vector resize
