@@ -33,8 +33,11 @@ r = run([GALIEN, "shard", CONFIG, *common])
 assert r.returncode == 0, r.stderr
 # Dropout on, so that the RNG state must be restored for an exact resume; a checkpoint every 3
 # steps so kills land during writes too.
-train_args = common + ["trainer.epochs=6", "trainer.batch_size=16", "model.dropout=0.1",
-                       "trainer.checkpoint_every_steps=3", "trainer.collective_timeout_s=30"]
+train_args = common + ["trainer.epochs=20", "trainer.batch_size=16", "model.dropout=0.1",
+                       "trainer.checkpoint_every_steps=3", "trainer.collective_timeout_s=30",
+                       # Evaluation of the train split too, every epoch: long enough for kills
+                       # to land in evaluation as well.
+                       "trainer.eval_splits=[train, val, test]"]
 
 
 def train(run_dir, log):
@@ -46,8 +49,9 @@ def train(run_dir, log):
 PHASES = [("checkpoint write", ("save_checkpoint", "serialize_checkpoint", "write_file_atomic",
                                 "write_pending_best", "save_model_checkpoint")),
           ("evaluation", ("evaluate_split", "end_of_epoch")),
-          ("start-up", ("set_up", "resume_if_asked", "RankShards", "load_shard", "ompi_mpi_init",
-                        "load_config", "check_ranks_agree")),
+          ("MPI finalize (end of the run)", ("~MpiSession",)),
+          ("start-up", ("MpiSession::MpiSession", "set_up", "resume_if_asked", "RankShards",
+                        "load_shard", "ompi_mpi_init", "load_config", "check_ranks_agree")),
           ("training step", ("train_epoch",)),
           ("finish", ("Run::finish", "write_predictions", "append_final_metrics"))]
 
@@ -55,6 +59,8 @@ PHASES = [("checkpoint write", ("save_checkpoint", "serialize_checkpoint", "writ
 def phase_of(stack):
     """The phase a main-thread stack is in, plus ", in MPI_Allreduce" (or another MPI call)."""
     phase = next((name for name, marks in PHASES if any(m in stack for m in marks)), "other")
+    if phase == "other" and "galien::" not in stack and " main " not in stack:
+        phase = "start-up (loading libraries, before main)"
     for mpi in ("PMPI_Allreduce", "PMPI_Bcast", "PMPI_Barrier", "PMPI_Allgather", "PMPI_"):
         if mpi in stack:
             phase += ", in " + mpi[1:].rstrip("_") if mpi != "PMPI_" else ", in MPI"
@@ -74,18 +80,47 @@ def mpi_rank_of(pid):
     return None
 
 
+def galien_frames(stack, most=4):
+    """The first `most` distinct galien functions of a gdb backtrace, innermost first (names only:
+    arguments, which may hold paths, are dropped)."""
+    names = []
+    for line in stack.splitlines():
+        at = line.find(" galien::")
+        if at < 0:
+            continue
+        name = line[at + 1:].split(" (")[0]
+        if name not in names:
+            names.append(name)
+    return names[:most]
+
+
 def kill_and_name_phase(pid):
-    """SIGKILLs `pid` where it stands; returns the phase it was in (see the docstring)."""
+    """SIGKILLs `pid` where it stands; returns (phase, galien frames) (see the docstring)."""
     if shutil.which("gdb"):
         r = subprocess.run(["gdb", "-batch", "-nx", "-p", str(pid), "-ex", "thread 1",
                             "-ex", "bt 60", "-ex", "kill"], capture_output=True, text=True,
                            timeout=120)
+        stack = "\n".join(l for l in r.stdout.splitlines() if l.startswith("#"))
         if os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z":
             os.kill(pid, signal.SIGKILL)  # gdb could not attach: plain kill
-            return "unknown (gdb did not attach)"
-        return phase_of("\n".join(l for l in r.stdout.splitlines() if l.startswith("#")))
+            return "unknown (gdb did not attach)", []
+        if not stack:
+            return "none (the rank had exited before gdb attached)", []
+        return phase_of(stack), galien_frames(stack)
     os.kill(pid, signal.SIGKILL)
-    return "unknown"
+    return "unknown", []
+
+
+def seconds_until_gone(pids, limit=10.0):
+    """Seconds until none of `pids` is running (zombies count as gone), or None after `limit`."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        alive = [p for p in pids if os.path.exists(f"/proc/{p}")
+                 and open(f"/proc/{p}/stat").read().split()[2] != "Z"]
+        if not alive:
+            return round(time.monotonic() - t0, 2)
+        time.sleep(0.05)
+    return None
 
 
 def final_state(run_dir):
@@ -107,7 +142,9 @@ rows = []
 for trial in range(TRIALS):
     run_dir = os.path.join(base, f"trial-{trial:02d}")
     log = run_dir + ".log"
-    delay = rng.uniform(0.5, duration * 0.9)
+    # gdb takes a second or more to attach (the rank stops then): aim before the last third.
+    delay = rng.uniform(0.5, duration * 0.65)
+    started = time.monotonic()
     p = train(run_dir, log)
     time.sleep(delay)
     ranks = children(p.pid)
@@ -116,12 +153,11 @@ for trial in range(TRIALS):
         continue
     victim = rng.choice(ranks)
     victim_rank = mpi_rank_of(victim)
-    phase = kill_and_name_phase(victim)
-    killed = time.monotonic()
+    phase, frames = kill_and_name_phase(victim)
+    killed = time.monotonic()  # gdb stopped the rank when it attached, up to a few s earlier
     code = wait(p, 120)
     exit_s = time.monotonic() - killed
-    leftover = [pid for pid in ranks if os.path.exists(f"/proc/{pid}")
-                and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
+    gone_s = seconds_until_gone(ranks)  # after mpirun's exit
     # Resume to the end with the same command.
     had_checkpoint = os.path.exists(os.path.join(run_dir, "checkpoints/last.pt"))
     p2 = train(run_dir, log)
@@ -130,10 +166,10 @@ for trial in range(TRIALS):
     if code2 == 0:
         sha, metrics = final_state(run_dir)
         same = sha == ref_sha and metrics == ref_metrics
-    row = {"trial": trial, "delay_s": round(delay, 2), "victim_rank": victim_rank,
-           "phase": phase, "exit_code": code,
+    row = {"trial": trial, "delay_s": round(delay, 2), "killed_by_s": round(killed - started, 2), "victim_rank": victim_rank,
+           "phase": phase, "frames": frames, "exit_code": code,
            "seconds_to_exit": None if code is None else round(exit_s, 2),
-           "ranks_left_running": len(leftover), "checkpoint_before_kill": had_checkpoint,
+           "ranks_gone_s_after_mpirun": gone_s, "checkpoint_before_kill": had_checkpoint,
            "resume_exit_code": code2, "final_equal_to_uninterrupted": same}
     rows.append(row)
     print(row, flush=True)
@@ -144,6 +180,8 @@ phases = {}
 for r in done:
     phases[r["phase"]] = phases.get(r["phase"], 0) + 1
 summary = {"trials": len(done), "worst_seconds_to_exit": worst, "phases": phases,
+           "killed": sum(1 for r in done if r["exit_code"] != 0),
+           "all_ranks_gone": all(r["ranks_gone_s_after_mpirun"] is not None for r in done),
            "all_resumed_equal": all(r["final_equal_to_uninterrupted"] for r in done),
            "uninterrupted_s": round(duration, 1)}
 print(summary)
