@@ -154,7 +154,10 @@ TEST(Models, ResNet50SmallForwardBackward) {
     ASSERT_TRUE(p.value().grad().defined()) << p.key();
   }
   // Head: Linear(32 * base = 128, 3).
-  auto fc = model->named_parameters().find("fc.weight");
+  // The dict outlives the pointer find() returns (ASan, 2026-12-07: a temporary dict freed its
+  // items before fc was read).
+  const auto parameters = model->named_parameters();
+  const auto* fc = parameters.find("fc.weight");
   ASSERT_NE(fc, nullptr);
   EXPECT_EQ(fc->sizes(), (std::vector<std::int64_t>{3, 128}));
 }
