@@ -2,6 +2,7 @@
 // cross-validation (3 folds, 4 epochs, 2 ranks per fold), its verdict table, report.md and
 // pictures; then predictions from a fold's checkpoint, which must equal the run's own.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -19,7 +20,11 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_in;
 
-const std::string kTmp = std::string(GALIEN_TEST_TMP) + "/reproduce-cli";
+// One folder per process: ctest runs each test of the suite in a process of its own, each with
+// its own SetUpTestSuite, two at a time with -j2; a shared folder let one process's
+// remove_all delete the run another was reading (a failure seen under load on 2026-12-07).
+const std::string kTmp =
+    std::string(GALIEN_TEST_TMP) + "/reproduce-cli-" + std::to_string(::getpid());
 const std::string kGalien = GALIEN_EXECUTABLE;
 const std::string kSource = GALIEN_SOURCE_DIR;
 const std::string kShards = kTmp + "/shards";
@@ -37,6 +42,7 @@ class ReproduceCli : public ::testing::Test {
     result_ = run_in(kSource, kGalien + " reproduce configs/repro/wdbc-street1993.yaml" +
                                   wdbc_overrides() + " --ranks 2 --out " + kTmp + "/out");
   }
+  static void TearDownTestSuite() { fs::remove_all(kTmp); }
   static test::Output result_;
 };
 test::Output ReproduceCli::result_;
