@@ -56,10 +56,10 @@ class DicomSource : public ImageSource {
   // the series of that SeriesInstanceUID (annotation tables often name series by UID).
   std::vector<std::size_t> items_named(const std::string& value) const override {
     if (paths_.empty()) index_paths();
-    if (auto it = uids_.find(value); it != uids_.end() && !paths_.count(value)) return {it->second};
-    auto it = paths_.find(join_path(value));
-    if (it == paths_.end()) return {};
-    return std::vector<std::size_t>(it->second.begin(), it->second.end());
+    if (auto it = paths_.find(join_path(value)); it != paths_.end())  // a path first
+      return std::vector<std::size_t>(it->second.begin(), it->second.end());
+    if (auto it = uids_.find(value); it != uids_.end()) return {it->second};
+    return {};
   }
 
  private:
