@@ -1,8 +1,23 @@
 #include "core/yaml/flow_guard.h"
 
 #include <cstddef>
+#include <string_view>
 
 namespace galien::yaml {
+
+namespace {
+
+// yaml-cpp 0.7's tag characters (scantag.cpp: Exp::Word, Exp::Tag and the '!' of a handle).
+bool is_yaml_cpp_tag_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u >= 0x80) return false;
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  for (const char t : std::string_view("-!#;/?:@&=+$_.~*'()%"))
+    if (c == t) return true;
+  return false;
+}
+
+}  // namespace
 
 std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
   using Kind = LoopHazard::Kind;
@@ -12,6 +27,7 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
   bool after_quote = false;  // a quoted value or a [...] / {...} just closed
   int closed_line = -1;      // the line where one closed at depth 0
   int block_indent = -1;     // inside a block scalar: lines indented more than this
+  int block_content_indent = -1;  // and at least as much as its first non-blank line
   int line_indent = 0;       // indentation of the current line
   bool at_line_start = true;
   // A plain value at depth 0 ran to the end of its line: yaml-cpp reads the next non-blank line
@@ -20,6 +36,12 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
   // starts (yaml-cpp looped; fuzz_slurm_profile, 2026-12-07): that '{' opens nothing.
   bool plain_open = false;
   bool continues_plain = false;  // this line's first token is such a continuation
+  // Which lines continue it: a value that opens its line ("a", or a map value on its own line)
+  // goes on over lines indented as much; one after "- ", "key: ", a tag or an anchor only over
+  // lines indented more ("!x a\n\"\"," is, for yaml-cpp, the value "a", then '""' and a ','
+  // where a value starts: it allocated until bad_alloc, fuzz_slurm_profile, 2026-12-07).
+  int plain_indent = 0;
+  bool plain_opens_line = false;
   const std::size_t n = text.size();
   auto advance = [&](std::size_t& i) {
     if (text[i] == '\n') {
@@ -36,6 +58,10 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
   // A plain value: runs to the end of the line at depth 0 (its commas are its own), or to the
   // next flow indicator inside brackets. ": " and " #" end it too.
   auto plain_value = [&](std::size_t& i) {
+    if (!continues_plain) {
+      plain_indent = line_indent;
+      plain_opens_line = column == line_indent;
+    }
     node_start = false;
     while (i < n && text[i] != '\n') {
       const char p = text[i];
@@ -58,16 +84,24 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
       while (j < n && text[j] == ' ') ++j;
       const int indent = static_cast<int>(j - i);
       const bool blank = j >= n || text[j] == '\n' || text[j] == '\r';
-      if (block_indent >= 0 && (blank || indent > block_indent)) {
+      // The first non-blank line of a block scalar sets its indentation; a later line indented
+      // less ends it, even if deeper than its parent (yaml-cpp then reads ">-\n  a\n ,b" as a
+      // ',' where a value starts and allocated until bad_alloc: fuzz_config, 2026-12-07).
+      if (block_indent >= 0 && block_content_indent < 0 && !blank && indent > block_indent)
+        block_content_indent = indent;
+      const bool in_block_content = block_content_indent >= 0 && indent >= block_content_indent;
+      if (block_indent >= 0 && (blank || in_block_content)) {
         while (i < n && text[i] != '\n') advance(i);
         if (i < n) advance(i);
         continue;
       }
       block_indent = -1;
+      block_content_indent = -1;
       line_indent = indent;
       while (i < n && text[i] == ' ') advance(i);
       at_line_start = false;
-      continues_plain = plain_open && depth == 0 && !blank;
+      continues_plain = plain_open && depth == 0 && !blank &&
+                        (plain_opens_line ? indent >= plain_indent : indent > plain_indent);
       continue;
     }
     if (c == '\n') {
@@ -84,8 +118,36 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
       continues_plain = false;
       continue;
     }
+    // A '%' opening a line where a token starts is a directive (%YAML, %TAG) for yaml-cpp, to
+    // the end of its line; the guard had read it as a plain value continued by the next line,
+    // so "%\n!###," passed (yaml-cpp allocated until bad_alloc: fuzz_slurm_profile,
+    // 2026-12-07).
+    if (c == '%' && column == 0 && depth == 0 && !continues_plain) {
+      while (i < n && text[i] != '\n') advance(i);
+      plain_open = false;
+      node_start = true;
+      continue;
+    }
+    // "---" and "..." opening a line end any value before them ("x\n--- ," is "x", a new
+    // document, then a ',' where a value starts).
+    if (column == 0 && depth == 0 && (c == '-' || c == '.') && i + 2 < n &&
+        text.compare(i, 3, c == '-' ? "---" : "...") == 0 &&
+        (i + 3 >= n || text[i + 3] == ' ' || text[i + 3] == '\n' || text[i + 3] == '\t' ||
+         text[i + 3] == '\r')) {
+      advance(i);
+      advance(i);
+      advance(i);
+      plain_open = false;
+      continues_plain = false;
+      node_start = true;
+      continue;
+    }
     if (c == ',') {
-      if (depth == 0 && (node_start || after_quote))
+      // continues_plain: the ',' opens a line after a plain value. yaml-cpp reads a top-level
+      // value's next line as more of it, except after a tag or anchor ("!x a\n," and
+      // "- !x a\n," made it allocate until bad_alloc: fuzz_slurm_profile, 2026-12-07): such a
+      // line is refused wherever it is, as no galien file needs one.
+      if (depth == 0 && (node_start || after_quote || continues_plain))
         return LoopHazard{Kind::kStrayComma, {line, column}};
       continues_plain = false;
       after_quote = false;
@@ -96,14 +158,22 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
     if (after_quote && depth == 0 && line == closed_line && c != ':')
       return LoopHazard{Kind::kTextAfterClosedValue, {line, column}};
     if (continues_plain) {  // more of the previous line's plain value
-      continues_plain = false;
       plain_value(i);
+      continues_plain = false;
       continue;
     }
     plain_open = false;
     // Tags (!t), anchors (&a) and aliases (*a) are tokens of their own, even right after a
     // closed [...] ("[8,4]!t, x" made yaml-cpp loop too): skip them, keeping the state.
     if ((c == '!' || c == '&' || c == '*') && (node_start || after_quote)) {
+      if (c == '!') {
+        // A tag ends, for yaml-cpp, at the first character that is not one of its tag
+        // characters, and the next token starts right there: "!\xc3\xa9{" is the tag "!" and
+        // the plain value "\xc3\xa9{", whose '{' opens nothing (fuzz_slurm_profile, 2026-12-07).
+        advance(i);
+        while (i < n && is_yaml_cpp_tag_char(text[i])) advance(i);
+        continue;
+      }
       while (i < n && text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r' &&
              text[i] != ',' && text[i] != '[' && text[i] != ']' && text[i] != '{' &&
              text[i] != '}') {

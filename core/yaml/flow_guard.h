@@ -4,9 +4,14 @@
 // "[8,4]!t, x" (after a closed [...], with or without a tag), or "b\n{\n#\n," (a plain value
 // continued by a bracket on the next line, then a comment: the ',' starts a value); and with no
 // comma, on text after a closed quoted value or [...] at the top level once a "?" line follows
-// ("''s\n?\n"). Found by fuzzing (tests/fuzz/regressions/config/ and slurm_profile/). Such a ',' is not valid YAML either (a plain value cannot
-// start with ',', and a quoted one ends at its quote), so galien refuses it by position before
-// yaml-cpp sees the text.
+// ("''s\n?\n"). It also allocated until bad_alloc (GBs in a second) on a ',' opening the line
+// after a tagged value ("!x a\n,"; "!\xc3\xa9{\n,", where the tag ends at the first non-tag
+// byte and '{' opens nothing) or after a block scalar's line indented less than its first
+// (">-\n  a\n ,b"), or on a quoted value then ',' on the line after one ("!x a\n\"\","). Found by
+// fuzzing (tests/fuzz/regressions/config/ and slurm_profile/). Such a ',' is not valid YAML
+// either (a plain value cannot start with ',', and a quoted one ends at its quote); a ',' that
+// opens a line after a plain value may be (more of that value), but no galien file needs one.
+// So galien refuses them by position before yaml-cpp sees the text.
 #pragma once
 
 #include <optional>

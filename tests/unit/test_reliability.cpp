@@ -132,7 +132,8 @@ TEST(FuzzRegressions, ConfigWithAStrayCommaIsRefusedInsteadOfHanging) {
   EXPECT_NO_THROW(yaml::parse("a: b\r\nc: [1, 2]\r\n", "crlf.yaml"));
   // The inputs the fuzzer found, split as tests/fuzz/fuzz_config.cpp splits them.
   for (const char* file : {"config/leading-comma-hang.bin", "config/comma-after-flow-hang.bin",
-                           "config/bracket-after-closed-bracket-hang.bin"}) {
+                           "config/bracket-after-closed-bracket-hang.bin",
+                           "config/block-scalar-dedent-comma-oom.bin"}) {
   const std::string input = read_file(regression(file));
   const std::size_t nul = std::min(input.find('\0'), input.size());  // none: all YAML
   std::vector<std::string> overrides;
@@ -258,8 +259,48 @@ TEST(FuzzRegressions, TextAfterAClosedValueIsRefusedInsteadOfHanging) {
   }
 }
 
-// Every profile the fuzzer made yaml-cpp loop on (tests/fuzz/regressions/slurm_profile/, one
-// file per hang, including the lone carriage return of 2026-12-07) is refused by position.
+// 2026-12-07, the first findings that were not hangs: yaml-cpp 0.7 allocated until bad_alloc
+// (24 GB of RSS in 71 s from 125 bytes, fuzz_slurm_profile; 1 GB a second, fuzz_config) on a ','
+// opening the line after a tagged or anchored value ("!x a\n,", or "!\xc3\xa9{\n,", whose
+// '{' is no flow mapping: yaml-cpp ends a tag at its first non-tag character), and after a
+// block scalar's line indented less than its first ("|\n  a\n ,b"). The guard now follows
+// yaml-cpp's tag characters and block indentation, and refuses a ',' opening a line at depth 0.
+TEST(FuzzRegressions, TextThatMadeYamlCppAllocateWithoutEndIsRefused) {
+  for (const char* text : {"!x a\n,", "- !x a\n,", "&a x\n,b", "!\xc3\xa9{\n,", "!x\n\n,",
+                           ">-\n  a\n ,b", "|\n  a\n ,b", "k: |\n  a\n ,b\n"}) {
+    EXPECT_CONTAINS(user_error_of([&] { yaml::parse(text, "p.yaml"); }),
+                    "',' outside [...] or {...}") << text;
+  }
+  // The same run's next blowup: after a tagged value, a line at the same indentation is no
+  // more of it for yaml-cpp ("!x a\n\"\"," is "a", then '""', then a ','), so the guard no longer
+  // reads it as a continuation (reduced from 563 bytes to "!\xff\n\"\",").
+  for (const char* text : {"!x a\n\"\",", "!\xff\n\"\",", "- a\n\"\", c"}) {
+    EXPECT_CONTAINS(user_error_of([&] { yaml::parse(text, "p.yaml"); }), "p.yaml:2:3") << text;
+  }
+  // And the next (after 1,189,440 execs): "%\n!###,/". A '%' opening a line is a directive for
+  // yaml-cpp, and "---" / "..." opening a line end the value before them.
+  for (const char* text : {"%\n!###,/", "%x\n\"\",", "x\n--- ,", "x\n... \"\"\n,"}) {
+    EXPECT_CONTAINS(user_error_of([&] { yaml::parse(text, "p.yaml"); }), "',' outside") << text;
+  }
+  for (const char* file : {"slurm_profile/oom-quote-after-tagged-value.yaml",
+                           "slurm_profile/oom-quote-after-tagged-value-full.yaml",
+                           "slurm_profile/oom-after-directive.yaml"}) {
+    EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(regression(file)); }), "',' outside")
+        << file;
+  }
+  const std::string path = regression("slurm_profile/oom-comma-after-tagged-value.yaml");
+  EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }), path + ":4:2");
+  // What stays accepted: tags before flow collections, block scalars with blank and deeper
+  // lines, a tag on a map value.
+  for (const char* text : {"%YAML 1.2\n---\na: 1\n...\n", "x\n\"\" y\n", "!x a\n b, c\n", "a: !!seq [1, 2]\nb: 1\n", "k: |\n  a\n\n   b, c\n  d\nz: 1\n",
+                           "k: >-\n  a, b\nz: [1,\n 2]\n", "a: !!str 5\nb: c\n"}) {
+    EXPECT_NO_THROW(yaml::parse(text, "p.yaml")) << text;
+  }
+}
+
+// Every profile the fuzzer made yaml-cpp loop on or allocate without end
+// (tests/fuzz/regressions/slurm_profile/, one file per finding, including the lone carriage
+// return of 2026-12-07) is refused by position.
 TEST(FuzzRegressions, EverySlurmProfileThatHungYamlCppIsRefused) {
   int files = 0;
   for (const auto& entry : fs::directory_iterator(regression("slurm_profile"))) {
@@ -267,7 +308,7 @@ TEST(FuzzRegressions, EverySlurmProfileThatHungYamlCppIsRefused) {
     EXPECT_CONTAINS(user_error_of([&] { yaml::parse_file(path); }), path + ":") << path;
     ++files;
   }
-  EXPECT_GE(files, 7);
+  EXPECT_GE(files, 11);
 }
 
 // fuzz_shard: a header whose num_samples said 2^62 threw std::length_error from a vector resize
