@@ -60,6 +60,17 @@ Node parse_source(const std::string& text, std::shared_ptr<const Source> source)
     YAML::Mark mark;
     mark.line = hazard->at.line;
     mark.column = hazard->at.column;
+    if (hazard->kind == LoopHazard::Kind::kTag) {
+      Node(source, YAML::Node(), "", mark)
+          .fail("a YAML tag ('!...') where a value starts: galien's files do not use tags (the "
+                "YAML reader mishandles what follows them); if the value is text starting "
+                "with '!', quote it: '!text'");
+    }
+    if (hazard->kind == LoopHazard::Kind::kExplicitKey) {
+      Node(source, YAML::Node(), "", mark)
+          .fail("an explicit key ('? '): galien's keys are plain names, written NAME: value; "
+                "if the value is text starting with '?', quote it: '? text'");
+    }
     if (hazard->kind == LoopHazard::Kind::kStrayComma) {
       Node(source, YAML::Node(), "", mark)
           .fail("YAML syntax error: ',' outside [...] or {...}; a list is written [a, b] or one "

@@ -1,23 +1,8 @@
 #include "core/yaml/flow_guard.h"
 
 #include <cstddef>
-#include <string_view>
 
 namespace galien::yaml {
-
-namespace {
-
-// yaml-cpp 0.7's tag characters (scantag.cpp: Exp::Word, Exp::Tag and the '!' of a handle).
-bool is_yaml_cpp_tag_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x80) return false;
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  for (const char t : std::string_view("-!#;/?:@&=+$_.~*'()%"))
-    if (c == t) return true;
-  return false;
-}
-
-}  // namespace
 
 std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
   using Kind = LoopHazard::Kind;
@@ -166,14 +151,10 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
     // Tags (!t), anchors (&a) and aliases (*a) are tokens of their own, even right after a
     // closed [...] ("[8,4]!t, x" made yaml-cpp loop too): skip them, keeping the state.
     if ((c == '!' || c == '&' || c == '*') && (node_start || after_quote)) {
-      if (c == '!') {
-        // A tag ends, for yaml-cpp, at the first character that is not one of its tag
-        // characters, and the next token starts right there: "!\xc3\xa9{" is the tag "!" and
-        // the plain value "\xc3\xa9{", whose '{' opens nothing (fuzz_slurm_profile, 2026-12-07).
-        advance(i);
-        while (i < n && is_yaml_cpp_tag_char(text[i])) advance(i);
-        continue;
-      }
+      // Tags are refused: yaml-cpp 0.7 mis-scans what follows them over and over ("!x a\n,",
+      // "!\xff{\n,", "!x a\n\"\",", "!x a\n? " each made it allocate until bad_alloc:
+      // fuzz_slurm_profile, 2026-12-07), and galien's files never need one.
+      if (c == '!') return LoopHazard{Kind::kTag, {line, column}};
       while (i < n && text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r' &&
              text[i] != ',' && text[i] != '[' && text[i] != ']' && text[i] != '{' &&
              text[i] != '}') {
@@ -239,6 +220,10 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
     // Indicators followed by a blank: "- ", "? ", ": " (and "--- ") start a value.
     const bool blank_after = i + 1 >= n || text[i + 1] == ' ' || text[i + 1] == '\n' ||
                              text[i + 1] == '\r' || text[i + 1] == '\t';
+    // An explicit key ("? k"): after a complete top-level value yaml-cpp loops or allocates
+    // without end ("''s\n?\n", "!x a\n? "), and galien's keys are plain names.
+    if (c == '?' && blank_after && (node_start || depth > 0))
+      return LoopHazard{Kind::kExplicitKey, {line, column}};
     if ((c == '-' || c == '?' || c == ':') && blank_after && (node_start || c == ':')) {
       node_start = true;
       advance(i);

@@ -34,6 +34,11 @@ struct LoopHazard {
     // "{a: 1} x", "[8,4]!t"): yaml-cpp loops on it once a "?" line follows (fuzz_slurm_profile,
     // 2026-12-07: "''s\n?\n"). Not YAML either.
     kTextAfterClosedValue,
+    // A tag ("!x", "!!str") where a value starts: after one, yaml-cpp allocated until bad_alloc
+    // on several texts (2026-12-07); galien's files hold plain names, numbers, text and lists.
+    kTag,
+    // An explicit key ("? k"): yaml-cpp looped or blew up on it after a complete value.
+    kExplicitKey,
   };
   Kind kind;
   TextPosition at;
