@@ -22,9 +22,9 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
   bool plain_open = false;
   bool continues_plain = false;  // this line's first token is such a continuation
   // Which lines continue it: a value that opens its line ("a", or a map value on its own line)
-  // goes on over lines indented as much; one after "- ", "key: ", a tag or an anchor only over
-  // lines indented more ("!x a\n\"\"," is, for yaml-cpp, the value "a", then '""' and a ','
-  // where a value starts: it allocated until bad_alloc, fuzz_slurm_profile, 2026-12-07).
+  // goes on over lines indented as much; one after "- ", "key: " or an anchor only over lines
+  // indented more ("- a\n\"\", c" is, for yaml-cpp, the item "a", then '""' and a ',' where a
+  // value starts: it allocated until bad_alloc; found after a tag, fuzz_slurm_profile, 12-07).
   int plain_indent = 0;
   bool plain_opens_line = false;
   const std::size_t n = text.size();
@@ -148,8 +148,8 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
       continue;
     }
     plain_open = false;
-    // Tags (!t), anchors (&a) and aliases (*a) are tokens of their own, even right after a
-    // closed [...] ("[8,4]!t, x" made yaml-cpp loop too): skip them, keeping the state.
+    // Anchors (&a) and aliases (*a) are tokens of their own, even right after a closed [...]
+    // ("[8,4]!t, x" made yaml-cpp loop too): skip them, keeping the state. Tags are refused.
     if ((c == '!' || c == '&' || c == '*') && (node_start || after_quote)) {
       // Tags are refused: yaml-cpp 0.7 mis-scans what follows them over and over ("!x a\n,",
       // "!\xff{\n,", "!x a\n\"\",", "!x a\n? " each made it allocate until bad_alloc:
@@ -217,14 +217,14 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
       while (i < n && text[i] != '\n') advance(i);
       continue;
     }
-    // Indicators followed by a blank: "- ", "? ", ": " (and "--- ") start a value.
+    // Indicators followed by a blank: "- ", ": " (and "--- ") start a value.
     const bool blank_after = i + 1 >= n || text[i + 1] == ' ' || text[i + 1] == '\n' ||
                              text[i + 1] == '\r' || text[i + 1] == '\t';
     // An explicit key ("? k"): after a complete top-level value yaml-cpp loops or allocates
     // without end ("''s\n?\n", "!x a\n? "), and galien's keys are plain names.
     if (c == '?' && blank_after && (node_start || depth > 0))
       return LoopHazard{Kind::kExplicitKey, {line, column}};
-    if ((c == '-' || c == '?' || c == ':') && blank_after && (node_start || c == ':')) {
+    if ((c == '-' || c == ':') && blank_after && (node_start || c == ':')) {
       node_start = true;
       advance(i);
       continue;
