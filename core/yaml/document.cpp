@@ -44,6 +44,26 @@ void check_tree(const Node& node, int depth, Walk& walk) {
   }
 }
 
+// What is wrong at a LoopHazard, and what to write instead.
+std::string hazard_message(LoopHazard::Kind kind) {
+  switch (kind) {
+    case LoopHazard::Kind::kStrayComma:
+      return "YAML syntax error: ',' outside [...] or {...}; a list is written [a, b] or one "
+             "'- item' per line, and text with commas is quoted: 'a, b'";
+    case LoopHazard::Kind::kTextAfterClosedValue:
+      return "YAML syntax error: text after a quoted value or a closed [...] / {...} on its "
+             "line; quote the whole value ('a b'), or start a new line";
+    case LoopHazard::Kind::kTag:
+      return "a YAML tag ('!...') where a value starts: galien's files do not use tags (the "
+             "YAML reader mishandles what follows them); if the value is text starting with "
+             "'!', quote it: '!text'";
+    case LoopHazard::Kind::kExplicitKey:
+      return "an explicit key ('? '): galien's keys are plain names, written NAME: value; if "
+             "the value is text starting with '?', quote it: '? text'";
+  }
+  return "YAML text the reader cannot parse safely";
+}
+
 Node parse_source(const std::string& text, std::shared_ptr<const Source> source) {
   std::vector<YAML::Node> documents;
   if (std::optional<TextPosition> at = control_character(text)) {
@@ -56,29 +76,11 @@ Node parse_source(const std::string& text, std::shared_ptr<const Source> source)
               "LF or CRLF line ends: is this a binary file, or was it damaged in a copy?");
   }
   if (std::optional<LoopHazard> hazard = yaml_cpp_loop_hazard(text)) {
-    // yaml-cpp 0.7 would never return on this text (core/yaml/flow_guard.h).
+    // yaml-cpp 0.7 would loop or allocate without end on this text (core/yaml/flow_guard.h).
     YAML::Mark mark;
     mark.line = hazard->at.line;
     mark.column = hazard->at.column;
-    if (hazard->kind == LoopHazard::Kind::kTag) {
-      Node(source, YAML::Node(), "", mark)
-          .fail("a YAML tag ('!...') where a value starts: galien's files do not use tags (the "
-                "YAML reader mishandles what follows them); if the value is text starting "
-                "with '!', quote it: '!text'");
-    }
-    if (hazard->kind == LoopHazard::Kind::kExplicitKey) {
-      Node(source, YAML::Node(), "", mark)
-          .fail("an explicit key ('? '): galien's keys are plain names, written NAME: value; "
-                "if the value is text starting with '?', quote it: '? text'");
-    }
-    if (hazard->kind == LoopHazard::Kind::kStrayComma) {
-      Node(source, YAML::Node(), "", mark)
-          .fail("YAML syntax error: ',' outside [...] or {...}; a list is written [a, b] or one "
-                "'- item' per line, and text with commas is quoted: 'a, b'");
-    }
-    Node(source, YAML::Node(), "", mark)
-        .fail("YAML syntax error: text after a quoted value or a closed [...] / {...} on its "
-              "line; quote the whole value ('a b'), or start a new line");
+    Node(source, YAML::Node(), "", mark).fail(hazard_message(hazard->kind));
   }
   try {
     documents = YAML::LoadAll(text);

@@ -128,9 +128,9 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
       continue;
     }
     if (c == ',') {
-      // continues_plain: the ',' opens a line after a plain value. yaml-cpp reads a top-level
-      // value's next line as more of it, except after a tag or anchor ("!x a\n," and
-      // "- !x a\n," made it allocate until bad_alloc: fuzz_slurm_profile, 2026-12-07): such a
+      // continues_plain: the ',' opens a line after a plain value. yaml-cpp reads such a line
+      // as more of the value only in some places (after "- a" or "&a x" it is not, and
+      // "&a x\n,b" made it allocate until bad_alloc: fuzz_slurm_profile, 2026-12-07): such a
       // line is refused wherever it is, as no galien file needs one.
       if (depth == 0 && (node_start || after_quote || continues_plain))
         return LoopHazard{Kind::kStrayComma, {line, column}};
@@ -148,13 +148,13 @@ std::optional<LoopHazard> yaml_cpp_loop_hazard(const std::string& text) {
       continue;
     }
     plain_open = false;
-    // Anchors (&a) and aliases (*a) are tokens of their own, even right after a closed [...]
-    // ("[8,4]!t, x" made yaml-cpp loop too): skip them, keeping the state. Tags are refused.
-    if ((c == '!' || c == '&' || c == '*') && (node_start || after_quote)) {
-      // Tags are refused: yaml-cpp 0.7 mis-scans what follows them over and over ("!x a\n,",
-      // "!\xff{\n,", "!x a\n\"\",", "!x a\n? " each made it allocate until bad_alloc:
-      // fuzz_slurm_profile, 2026-12-07), and galien's files never need one.
-      if (c == '!') return LoopHazard{Kind::kTag, {line, column}};
+    // Tags are refused: yaml-cpp 0.7 mis-scans what follows them over and over ("!x a\n,",
+    // "!\xff{\n,", "!x a\n\"\",", "!x a\n? " each made it allocate until bad_alloc:
+    // fuzz_slurm_profile, 2026-12-07), and galien's files never need one.
+    if (c == '!' && (node_start || after_quote)) return LoopHazard{Kind::kTag, {line, column}};
+    // Anchors (&a) and aliases (*a) are tokens of their own, even right after a closed [...]:
+    // skip them, keeping the state.
+    if ((c == '&' || c == '*') && (node_start || after_quote)) {
       while (i < n && text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r' &&
              text[i] != ',' && text[i] != '[' && text[i] != ']' && text[i] != '{' &&
              text[i] != '}') {

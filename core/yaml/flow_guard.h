@@ -1,17 +1,15 @@
-// A guard in front of yaml-cpp 0.7 (Debian 12's): its parser never returns on a ',' in block
-// context where a value should start — ", x" as a document, "- 1\n, 2", or '"1", "0"' (an
-// override such as data.classes="1", "0" as typed on a command line), "[1], 2" or
-// "[8,4]!t, x" (after a closed [...], with or without a tag), or "b\n{\n#\n," (a plain value
-// continued by a bracket on the next line, then a comment: the ',' starts a value); and with no
-// comma, on text after a closed quoted value or [...] at the top level once a "?" line follows
-// ("''s\n?\n"). It also allocated until bad_alloc (GBs in a second) on a ',' opening the line
-// after a tagged value ("!x a\n,"; "!\xc3\xa9{\n,", where the tag ends at the first non-tag
-// byte and '{' opens nothing) or after a block scalar's line indented less than its first
-// (">-\n  a\n ,b"), or on a quoted value then ',' on the line after one ("!x a\n\"\","). Found by
-// fuzzing (tests/fuzz/regressions/config/ and slurm_profile/). Such a ',' is not valid YAML
-// either (a plain value cannot start with ',', and a quoted one ends at its quote); a ',' that
-// opens a line after a plain value may be (more of that value), but no galien file needs one.
-// So galien refuses them by position before yaml-cpp sees the text.
+// A guard in front of yaml-cpp 0.7 (Debian 12's), which never returns, or allocates until
+// bad_alloc (GBs a second), on some short texts. Found by fuzzing; each input is kept in
+// tests/fuzz/regressions/config/ and slurm_profile/ (docs/RELIABILITY.md, findings 1-17):
+//  - a ',' where a value starts at the top level: ", x", "- 1\n, 2", '"1", "0"' (an override
+//    typed as data.classes="1", "0"), "[1], 2", or a ',' opening a line after a value
+//    ("b\n{\n#\n,", "- a\n\"\", c", ">-\n  a\n ,b" where the line ends the block scalar);
+//  - text after a closed quoted value or [...] on its line at the top level ("''s\n?\n");
+//  - tags ("!x a\n,", "!\xff\n? ") and explicit "? " keys.
+// None of these is needed by galien's files (most is not valid YAML either), so galien refuses
+// each by position before yaml-cpp sees the text. The scanner follows what changes where a
+// value starts: quotes, comments, flow brackets, block scalars, multi-line plain values,
+// directives and document markers.
 #pragma once
 
 #include <optional>

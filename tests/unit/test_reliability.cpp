@@ -268,7 +268,7 @@ TEST(FuzzRegressions, TextAfterAClosedValueIsRefusedInsteadOfHanging) {
 // opening a line after a value ("- a\n\"\", c"), and after a directive line ("%x\n\"\",").
 TEST(FuzzRegressions, TextThatMadeYamlCppAllocateWithoutEndIsRefused) {
   for (const char* text : {"!x a\n,", "- !x a\n,", "!\xc3\xa9{\n,", "!x a\n\"\",", "!\xff\n? ",
-                           "%\n!###,/", "k: !!str 5\n", "k: [1, !x 2]\n"}) {
+                           "%\n!###,/", "!x\n\n,", "k: !!str 5\n", "k: [1, !x 2]\n"}) {
     EXPECT_CONTAINS(user_error_of([&] { yaml::parse(text, "p.yaml"); }),
                     "a YAML tag ('!...') where a value starts") << text;
   }
@@ -277,11 +277,10 @@ TEST(FuzzRegressions, TextThatMadeYamlCppAllocateWithoutEndIsRefused) {
     EXPECT_CONTAINS(user_error_of([&] { yaml::parse(text, "p.yaml"); }), "an explicit key ('? ')")
         << text;
   }
-  for (const char* text : {"&a x\n,b", "!x\n\n,", ">-\n  a\n ,b", "|\n  a\n ,b", "k: |\n  a\n ,b\n",
+  for (const char* text : {"&a x\n,b", ">-\n  a\n ,b", "|\n  a\n ,b", "k: |\n  a\n ,b\n",
                            "- a\n\"\", c", "%x\n\"\",", "x\n--- ,", "x\n... \"\"\n,"}) {
-    const std::string message = user_error_of([&] { yaml::parse(text, "p.yaml"); });
-    EXPECT_TRUE(message.find("',' outside [...] or {...}") != std::string::npos ||
-                message.find("a YAML tag") != std::string::npos) << text << "\n" << message;
+    EXPECT_CONTAINS(user_error_of([&] { yaml::parse(text, "p.yaml"); }),
+                    "',' outside [...] or {...}") << text;
   }
   // The fuzzers' inputs, each refused by position.
   for (const auto& [file, at] : std::vector<std::pair<std::string, std::string>>{
